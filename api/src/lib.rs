@@ -1,0 +1,1 @@
+//! The Lambda handlers behind the HTTP API.
