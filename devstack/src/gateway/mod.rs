@@ -1,0 +1,1 @@
+//! The API Gateway HTTP API side: routes, the JWT authorizer and CORS.

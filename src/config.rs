@@ -1,0 +1,1 @@
+//! The runtime configuration, fetched from `/config.json` at start.
