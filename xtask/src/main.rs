@@ -1,1 +1,50 @@
-fn main() {}
+//! Project automation, in the style of rust-analyzer's `cargo xtask`:
+//! `cargo xtask setup | build | dev | test | bench | deploy`.
+//!
+//! Every command is plain Rust calling the tools as processes, so a fresh machine needs only
+//! `cargo` to start: `setup` installs the rest from the package registries.
+
+mod build;
+mod cmd;
+mod dev;
+mod setup;
+mod test;
+
+use anyhow::{Result, bail};
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  setup          install what is missing (wasm32 target, trunk, wasm-bindgen-cli, wasm-opt,
+                 chromium + chromedriver, the Python virtualenv); idempotent
+  build          build the SPA for release into dist/ (trunk, wasm-opt applied)
+  dev            set up, build the SPA and run the whole system locally (devstack)
+  test           set up, then run every check and test; exits non-zero on any failure
+  help           print this text";
+
+fn main() {
+    if let Err(error) = run() {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = match args.split_first() {
+        Some((command, rest)) => (command.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    match command {
+        "setup" => setup::run(setup::Mode::Verbose).map(drop),
+        "build" => build::run(rest),
+        "dev" => dev::run(rest),
+        "test" => test::run(rest),
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => bail!("unknown command `{other}`\n\n{USAGE}"),
+    }
+}

@@ -1,0 +1,213 @@
+//! `cargo xtask test`: every check and test the project has, in one command.
+//!
+//! Runs them all even when one fails, so that one run shows every problem, then prints a
+//! summary and exits non-zero if anything failed.
+
+use crate::build::{self, Profile};
+use crate::cmd::{self, describe, venv_dir};
+use crate::setup;
+use anyhow::{Context, Result, bail};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+struct Outcome {
+    name: &'static str,
+    elapsed: Duration,
+    result: Result<()>,
+}
+
+/// Test counts gathered from the runners' closing lines.
+#[derive(Default, Debug, PartialEq, Eq)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+}
+
+pub fn run(args: &[String]) -> Result<()> {
+    if let Some(unknown) = args.first() {
+        bail!("`cargo xtask test` takes no arguments (got `{unknown}`)");
+    }
+    setup::run(setup::Mode::Quiet)?;
+
+    let mut tally = Tally::default();
+    let mut outcomes = Vec::new();
+    let mut step = |name: &'static str, body: &mut dyn FnMut(&mut Tally) -> Result<()>| {
+        println!("\n==> {name}");
+        let started = Instant::now();
+        let result = body(&mut tally);
+        if let Err(error) = &result {
+            println!("FAILED: {name}: {error:#}");
+        }
+        outcomes.push(Outcome {
+            name,
+            elapsed: started.elapsed(),
+            result,
+        });
+    };
+
+    step("rustfmt", &mut |_| {
+        cmd::run(cargo().args(["fmt", "--all", "--", "--check"]))
+    });
+    step("clippy (host)", &mut |_| {
+        cmd::run(cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    });
+    step("clippy (wasm32, SPA)", &mut |_| {
+        cmd::run(cargo().args([
+            "clippy",
+            "--package",
+            "cognito-spa",
+            "--all-targets",
+            "--locked",
+            "--target",
+            WASM_TARGET,
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    });
+    step("unit and integration tests (host)", &mut |tally| {
+        run_counting(cargo().args(["test", "--workspace", "--locked"]), tally)
+    });
+    step(
+        "browser tests (wasm-bindgen-test, headless Chromium)",
+        &mut |tally| {
+            let chromedriver = cmd::output_of(Command::new("which").arg("chromedriver"))
+                .context("chromedriver is not on PATH (run `cargo xtask setup`)")?;
+            run_counting(
+                cargo()
+                    .args([
+                        "test",
+                        "--package",
+                        "cognito-spa",
+                        "--locked",
+                        "--target",
+                        WASM_TARGET,
+                        "--test",
+                        "web_*",
+                    ])
+                    .env("CHROMEDRIVER", chromedriver)
+                    .env(
+                        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                        "wasm-bindgen-test-runner",
+                    ),
+                tally,
+            )
+        },
+    );
+    step("SPA release build (trunk, wasm-opt)", &mut |_| {
+        build::spa(Profile::Release)
+    });
+    step("cfn-lint infra/template.yaml", &mut |_| {
+        cmd::run(cmd::command(venv_dir().join("bin/cfn-lint")).arg("infra/template.yaml"))
+    });
+
+    println!("\n==> summary");
+    for outcome in &outcomes {
+        let verdict = if outcome.result.is_ok() {
+            "ok    "
+        } else {
+            "FAILED"
+        };
+        println!(
+            "{verdict} {:>6.1}s  {}",
+            outcome.elapsed.as_secs_f64(),
+            outcome.name
+        );
+    }
+    let failed_steps = outcomes
+        .iter()
+        .filter(|outcome| outcome.result.is_err())
+        .count();
+    println!("tests: {} passed, {} failed", tally.passed, tally.failed);
+    if failed_steps > 0 {
+        bail!("{failed_steps} of {} steps failed", outcomes.len());
+    }
+    Ok(())
+}
+
+fn cargo() -> Command {
+    cmd::command("cargo")
+}
+
+/// Runs a test command, echoing its output, and adds its `test result:` lines to the tally.
+fn run_counting(command: &mut Command, tally: &mut Tally) -> Result<()> {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("could not start {}", describe(command)))?;
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let line = line?;
+            println!("{line}");
+            if let Some(counts) = parse_test_result(&line) {
+                tally.passed += counts.passed;
+                tally.failed += counts.failed;
+            }
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("{} failed ({status})", describe(command));
+    }
+    Ok(())
+}
+
+/// Reads libtest's closing line, `test result: ok. 12 passed; 0 failed; 0 ignored; ...`, which
+/// wasm-bindgen-test-runner prints in the same form.
+fn parse_test_result(line: &str) -> Option<Tally> {
+    let rest = line.trim().strip_prefix("test result: ")?;
+    let (_, counts) = rest.split_once(". ")?;
+    let count = |label: &str| {
+        counts
+            .split(';')
+            .find_map(|part| part.trim().strip_suffix(label)?.trim().parse::<u64>().ok())
+    };
+    Some(Tally {
+        passed: count(" passed")?,
+        failed: count(" failed")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_libtest_closing_lines() {
+        let line = "test result: ok. 12 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s";
+        assert_eq!(
+            parse_test_result(line),
+            Some(Tally {
+                passed: 12,
+                failed: 0
+            })
+        );
+        let failing =
+            "test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out";
+        assert_eq!(
+            parse_test_result(failing),
+            Some(Tally {
+                passed: 3,
+                failed: 2
+            })
+        );
+    }
+
+    #[test]
+    fn ignores_other_lines() {
+        assert_eq!(parse_test_result("running 12 tests"), None);
+        assert_eq!(parse_test_result("test auth::pkce ... ok"), None);
+        assert_eq!(parse_test_result("test result: garbled"), None);
+    }
+}
