@@ -1,0 +1,1341 @@
+//! `cargo xtask deploy`: the whole stack on AWS in one command (infra/README.md).
+//!
+//! Checks the tools and the AWS credentials first and stops before touching anything when one is
+//! missing; then builds the Lambda (cargo-lambda) and the SPA (Trunk), deploys
+//! `infra/template.yaml` (`sam package` uploads the Lambda zip, `aws cloudformation deploy` applies
+//! the template), writes `dist/config.json` from the stack outputs, uploads `dist/` to the bucket
+//! and invalidates the CloudFront cache.
+//!
+//! Everything AWS-side goes through the `aws` and `sam` CLIs, so xtask needs no AWS SDK.
+
+use crate::build::{self, Profile};
+use crate::cmd::{self, project_root};
+use anyhow::{Context, Result, bail};
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const USAGE: &str = "\
+usage: cargo xtask deploy [options]
+
+Builds the Lambda and the SPA, deploys infra/template.yaml, writes dist/config.json from the
+stack outputs, uploads dist/ and invalidates CloudFront. Needs AWS credentials, the AWS CLI, the
+SAM CLI and cargo-lambda (see infra/README.md).
+
+options:
+  --stack-name NAME         CloudFormation stack (default: $COGNITO_SPA_STACK or cognito-spa)
+  --region REGION           AWS region (default: $AWS_REGION, $AWS_DEFAULT_REGION or us-east-1)
+  --domain-prefix PREFIX    hosted-UI domain prefix (default: <stack name>-<account id>, without
+                            the words Cognito reserves)
+  --local-origin ORIGIN     also allow a locally served SPA, e.g. http://localhost:8080
+  --mfa OFF|OPTIONAL|ON     TOTP multi-factor authentication (default OFF)
+  --refresh-token-rotation  rotate refresh tokens on every refresh (default off, as in devstack)
+  --token-storage memory|session
+                            where the SPA keeps its tokens (default memory)";
+
+/// Said after every refusal that happens before anything was built or changed.
+const NOTHING_CHANGED: &str = "Nothing was built, deployed or uploaded.";
+
+/// Where `cargo lambda build` puts the zip that `infra/template.yaml`'s `CodeUri` names.
+const LAMBDA_DIR: &str = "target/lambda";
+/// The api crate's binary: provided.al2023 runs an executable called `bootstrap`.
+const LAMBDA_BIN: &str = "bootstrap";
+const TEMPLATE: &str = "infra/template.yaml";
+const PACKAGED_TEMPLATE: &str = "target/infra/packaged.yaml";
+
+pub fn run(args: &[String]) -> Result<()> {
+    let options = match Invocation::parse(args, |name| std::env::var(name).ok())? {
+        Invocation::Help => {
+            println!("{USAGE}");
+            return Ok(());
+        }
+        Invocation::Deploy(options) => options,
+    };
+    deploy(&options, &Tools::from_path())
+}
+
+/// What the command line asked for.
+#[derive(Debug, PartialEq, Eq)]
+enum Invocation {
+    Help,
+    Deploy(Options),
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Options {
+    stack_name: String,
+    region: String,
+    domain_prefix: Option<String>,
+    local_origin: Option<String>,
+    mfa: String,
+    refresh_token_rotation: bool,
+    token_storage: String,
+}
+
+impl Invocation {
+    /// Reads the flags, falling back to the environment (looked up through `env`) and defaults.
+    fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let mut options = Options {
+            stack_name: env("COGNITO_SPA_STACK").unwrap_or_else(|| "cognito-spa".to_owned()),
+            region: env("AWS_REGION")
+                .or_else(|| env("AWS_DEFAULT_REGION"))
+                .filter(|region| !region.is_empty())
+                .unwrap_or_else(|| "us-east-1".to_owned()),
+            domain_prefix: None,
+            local_origin: None,
+            mfa: "OFF".to_owned(),
+            refresh_token_rotation: false,
+            token_storage: "memory".to_owned(),
+        };
+        let mut args = args.iter();
+        while let Some(flag) = args.next() {
+            let mut value = || {
+                args.next()
+                    .cloned()
+                    .with_context(|| format!("`{flag}` needs a value\n\n{USAGE}"))
+            };
+            match flag.as_str() {
+                "-h" | "--help" => return Ok(Self::Help),
+                "--stack-name" => options.stack_name = value()?,
+                "--region" => options.region = value()?,
+                "--domain-prefix" => options.domain_prefix = Some(value()?),
+                "--local-origin" => options.local_origin = Some(value()?),
+                "--mfa" => options.mfa = value()?.to_ascii_uppercase(),
+                "--refresh-token-rotation" => options.refresh_token_rotation = true,
+                "--token-storage" => options.token_storage = value()?,
+                other => bail!("unknown option `{other}`\n\n{USAGE}"),
+            }
+        }
+        options.validate()?;
+        Ok(Self::Deploy(options))
+    }
+}
+
+impl Options {
+    fn validate(&self) -> Result<()> {
+        let stack = &self.stack_name;
+        // CloudFormation's rule, kept shorter so the names derived from it (hosted-UI prefix,
+        // origin access control, log group) stay within their own limits.
+        if stack.is_empty()
+            || stack.len() > 40
+            || !stack.starts_with(|c: char| c.is_ascii_alphabetic())
+            || !stack.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            bail!(
+                "stack name `{stack}`: use 1-40 letters, digits and hyphens, starting with a letter"
+            );
+        }
+        let region = &self.region;
+        if region.is_empty()
+            || !region
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            bail!("region `{region}` does not look like an AWS region (e.g. us-east-1)");
+        }
+        if let Some(prefix) = &self.domain_prefix {
+            check_domain_prefix(prefix)?;
+        }
+        if let Some(origin) = &self.local_origin {
+            check_local_origin(origin)?;
+        }
+        if !["OFF", "OPTIONAL", "ON"].contains(&self.mfa.as_str()) {
+            bail!("--mfa `{}`: use OFF, OPTIONAL or ON", self.mfa);
+        }
+        if !["memory", "session"].contains(&self.token_storage.as_str()) {
+            bail!(
+                "--token-storage `{}`: use memory or session (never localStorage)",
+                self.token_storage
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Words Cognito refuses in a hosted-UI domain prefix.
+const RESERVED_IN_DOMAIN_PREFIX: [&str; 3] = ["aws", "amazon", "cognito"];
+
+/// Cognito's rule for a hosted-UI domain prefix (the template's `AllowedPattern` plus the
+/// reserved words), checked here so a bad prefix fails before the build rather than mid-deploy.
+fn check_domain_prefix(prefix: &str) -> Result<()> {
+    let well_formed = (1..=63).contains(&prefix.len())
+        && prefix
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !prefix.starts_with('-')
+        && !prefix.ends_with('-');
+    if !well_formed {
+        bail!(
+            "hosted-UI domain prefix `{prefix}`: use 1-63 lowercase letters, digits and inner hyphens"
+        );
+    }
+    if let Some(word) = RESERVED_IN_DOMAIN_PREFIX
+        .iter()
+        .find(|word| prefix.contains(*word))
+    {
+        bail!("hosted-UI domain prefix `{prefix}`: Cognito does not allow the word `{word}` in it");
+    }
+    Ok(())
+}
+
+/// The default prefix: the stack name without Cognito's reserved words, plus the account id,
+/// which makes it unique (prefixes are global per region).
+fn default_domain_prefix(stack_name: &str, account: &str) -> String {
+    let mut base = stack_name.to_ascii_lowercase();
+    for word in RESERVED_IN_DOMAIN_PREFIX {
+        base = base.replace(word, "");
+    }
+    let words: Vec<&str> = base.split('-').filter(|word| !word.is_empty()).collect();
+    let base = if words.is_empty() {
+        "spa".to_owned()
+    } else {
+        words.join("-")
+    };
+    format!("{base}-{account}")
+}
+
+/// Cognito accepts plain-http redirect URLs only for localhost (the template checks the same).
+fn check_local_origin(origin: &str) -> Result<()> {
+    let port = origin.strip_prefix("http://localhost");
+    let valid = match port {
+        Some("") => true,
+        Some(rest) => rest.strip_prefix(':').is_some_and(|digits| {
+            (1..=5).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit())
+        }),
+        None => false,
+    };
+    if !valid {
+        bail!(
+            "--local-origin `{origin}`: give an origin like http://localhost:8080 (no path, no trailing slash)"
+        );
+    }
+    Ok(())
+}
+
+/// The programs deploy drives, by name or path (tests substitute fakes).
+struct Tools {
+    aws: OsString,
+    sam: OsString,
+    cargo: OsString,
+    trunk: OsString,
+}
+
+impl Tools {
+    fn from_path() -> Self {
+        Self {
+            aws: "aws".into(),
+            sam: "sam".into(),
+            cargo: "cargo".into(),
+            trunk: "trunk".into(),
+        }
+    }
+
+    /// An `aws` command for `region` that never pages, prompts or hangs on instance metadata.
+    fn aws(&self, region: &str) -> Command {
+        let mut command = cmd::command(&self.aws);
+        command
+            .env("AWS_PAGER", "")
+            .stdin(Stdio::null())
+            .args(["--region", region]);
+        // Outside EC2 the CLI's credential chain would wait on the metadata service; keep that
+        // short unless the caller chose otherwise.
+        for (name, value) in [
+            ("AWS_METADATA_SERVICE_TIMEOUT", "1"),
+            ("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "1"),
+        ] {
+            if std::env::var_os(name).is_none() {
+                command.env(name, value);
+            }
+        }
+        command
+    }
+}
+
+/// Who the credentials belong to.
+#[derive(Debug, PartialEq, Eq)]
+struct CallerIdentity {
+    account: String,
+    arn: String,
+}
+
+/// Everything that must be in place before anything is built or changed. Credentials first:
+/// they are the most common thing to be missing.
+fn preflight(tools: &Tools, region: &str) -> Result<CallerIdentity> {
+    let identity = caller_identity(tools, region)?;
+    require(
+        cmd::command(&tools.sam).arg("--version"),
+        "the AWS SAM CLI (`sam`), which packages the Lambda: `pip install aws-sam-cli` (see infra/README.md)",
+    )?;
+    require(
+        cmd::command(&tools.cargo).args(["lambda", "--version"]),
+        "cargo-lambda, which cross-builds the Lambda for arm64: `pip install cargo-lambda` (brings zig) or see infra/README.md",
+    )?;
+    require(
+        cmd::command(&tools.trunk).arg("--version"),
+        "trunk, which builds the SPA: run `cargo xtask setup`",
+    )?;
+    Ok(identity)
+}
+
+fn require(command: &mut Command, what: &str) -> Result<()> {
+    match command.stdin(Stdio::null()).output() {
+        Ok(output) if output.status.success() => Ok(()),
+        _ => bail!(
+            "{} does not run: install {what}. {NOTHING_CHANGED}",
+            cmd::describe(command)
+        ),
+    }
+}
+
+fn caller_identity(tools: &Tools, region: &str) -> Result<CallerIdentity> {
+    let mut sts = tools.aws(region);
+    sts.args([
+        "sts",
+        "get-caller-identity",
+        "--output",
+        "json",
+        "--cli-connect-timeout",
+        "10",
+    ]);
+    let output = match sts.output() {
+        Ok(output) => output,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => bail!(
+            "the AWS CLI (`aws`) is not installed or not on PATH: install AWS CLI v2 and configure \
+             credentials (see infra/README.md). {NOTHING_CHANGED}"
+        ),
+        Err(error) => bail!("could not start the AWS CLI: {error}. {NOTHING_CHANGED}"),
+    };
+    if !output.status.success() {
+        bail!(
+            "no usable AWS credentials: `aws sts get-caller-identity` failed: {}\n\
+             Configure credentials (`aws configure`, `aws sso login`, AWS_PROFILE or \
+             AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) and try again. {NOTHING_CHANGED}",
+            last_line(&output.stderr)
+        );
+    }
+    parse_caller_identity(&String::from_utf8_lossy(&output.stdout))
+}
+
+fn parse_caller_identity(json: &str) -> Result<CallerIdentity> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Raw {
+        account: String,
+        arn: String,
+    }
+    let raw: Raw = serde_json::from_str(json)
+        .context("`aws sts get-caller-identity` printed something other than its JSON answer")?;
+    Ok(CallerIdentity {
+        account: raw.account,
+        arn: raw.arn,
+    })
+}
+
+/// The last non-empty line of a tool's error output: usually the one that says what went wrong.
+fn last_line(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    text.lines()
+        .rev()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or("(no message)")
+        .to_owned()
+}
+
+fn deploy(options: &Options, tools: &Tools) -> Result<()> {
+    let region = options.region.as_str();
+    let stack = options.stack_name.as_str();
+    let identity = preflight(tools, region)?;
+    println!(
+        "==> deploying stack {stack} to {region} in account {} as {}",
+        identity.account, identity.arn
+    );
+    let domain_prefix = options
+        .domain_prefix
+        .clone()
+        .unwrap_or_else(|| default_domain_prefix(stack, &identity.account));
+    check_domain_prefix(&domain_prefix)?;
+
+    let existing = describe_stack(tools, stack, region)?;
+    if let Some(existing) = &existing {
+        existing.check_updatable(stack, region)?;
+    }
+
+    println!("==> building the Lambda (cargo lambda, arm64)");
+    cmd::run(cmd::command(&tools.cargo).args([
+        "lambda",
+        "build",
+        "--release",
+        "--arm64",
+        "--package",
+        "api",
+        "--bin",
+        LAMBDA_BIN,
+        "--output-format",
+        "zip",
+        "--lambda-dir",
+        LAMBDA_DIR,
+    ]))?;
+    let zip = project_root()
+        .join(LAMBDA_DIR)
+        .join(LAMBDA_BIN)
+        .join("bootstrap.zip");
+    if !zip.is_file() {
+        bail!(
+            "cargo lambda did not produce {} (the template's CodeUri)",
+            zip.display()
+        );
+    }
+
+    println!("==> building the SPA (trunk, release)");
+    build::spa(Profile::Release)?;
+    let dist = build::dist_dir();
+    let index_path = dist.join("index.html");
+    let index_html = std::fs::read_to_string(&index_path)
+        .with_context(|| format!("reading {}", index_path.display()))?;
+    let script_hashes = inline_script_hashes(&index_html);
+    if script_hashes.is_empty() {
+        bail!(
+            "{} has no inline script: Trunk's loader is expected there, and the CSP is built around its hash",
+            index_path.display()
+        );
+    }
+
+    println!("==> packaging (sam package uploads the Lambda zip)");
+    std::fs::create_dir_all(project_root().join("target/infra"))?;
+    cmd::run(
+        cmd::command(&tools.sam)
+            .args(["package", "--template-file", TEMPLATE])
+            .args(["--output-template-file", PACKAGED_TEMPLATE])
+            .args(["--resolve-s3", "--s3-prefix", stack, "--region", region])
+            .stdin(Stdio::null()),
+    )?;
+
+    let mut parameters = StackParameters {
+        domain_prefix,
+        script_hashes,
+        api_origin: existing.and_then(|stack| stack.outputs.get("ApiBaseUrl").cloned()),
+        local_origin: options.local_origin.clone(),
+        mfa: options.mfa.clone(),
+        refresh_token_rotation: options.refresh_token_rotation,
+    };
+    let outputs = loop {
+        println!("==> deploying {TEMPLATE} (aws cloudformation deploy)");
+        cmd::run(
+            tools
+                .aws(region)
+                .args([
+                    "cloudformation",
+                    "deploy",
+                    "--template-file",
+                    PACKAGED_TEMPLATE,
+                ])
+                .args(["--stack-name", stack, "--no-fail-on-empty-changeset"])
+                .args(["--capabilities", "CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
+                .arg("--parameter-overrides")
+                .args(parameters.overrides()),
+        )?;
+        let deployed = describe_stack(tools, stack, region)?
+            .with_context(|| format!("stack {stack} is not there after its deployment"))?;
+        let api_base_url = deployed.output("ApiBaseUrl")?.to_owned();
+        // The CSP can name the API only once the API exists (see the template's ApiOrigin).
+        if parameters.api_origin.as_deref() == Some(api_base_url.as_str()) {
+            break deployed.outputs;
+        }
+        println!("==> narrowing the CSP's connect-src to {api_base_url}");
+        parameters.api_origin = Some(api_base_url);
+    };
+
+    let config = spa_config_json(&outputs, &options.token_storage)?;
+    std::fs::write(dist.join("config.json"), config)
+        .with_context(|| format!("writing {}", dist.join("config.json").display()))?;
+
+    let bucket = output(&outputs, "SiteBucketName")?;
+    println!("==> uploading dist/ to s3://{bucket}");
+    for upload in upload_plan(&dist)? {
+        cmd::run(
+            tools
+                .aws(region)
+                .args(["s3", "cp", "--only-show-errors"])
+                .arg(dist.join(&upload.key))
+                .arg(format!("s3://{bucket}/{}", upload.key))
+                .args(["--content-type", upload.content_type])
+                .args(["--cache-control", upload.cache_control]),
+        )?;
+    }
+
+    let distribution = output(&outputs, "DistributionId")?;
+    println!("==> invalidating the CloudFront cache of {distribution}");
+    cmd::run(
+        tools
+            .aws(region)
+            .args(["cloudfront", "create-invalidation", "--output", "text"])
+            .args(["--distribution-id", distribution, "--paths", "/*"])
+            .args(["--query", "Invalidation.Id"]),
+    )?;
+
+    let user_pool = output(&outputs, "UserPoolId")?;
+    println!(
+        "\nDeployed: {}\n\nCreate a user to sign in with (sign-up is closed):\n  \
+         aws cognito-idp admin-create-user --region {region} --user-pool-id {user_pool} \
+         --username demo --user-attributes Name=email,Value=you@example.com Name=email_verified,Value=true\n\
+         Remove everything again: see infra/README.md (\"Deleting the stack\").",
+        output(&outputs, "SpaUrl")?
+    );
+    Ok(())
+}
+
+/// The template's parameters, as `cargo xtask deploy` fills them.
+struct StackParameters {
+    domain_prefix: String,
+    script_hashes: Vec<String>,
+    api_origin: Option<String>,
+    local_origin: Option<String>,
+    mfa: String,
+    refresh_token_rotation: bool,
+}
+
+impl StackParameters {
+    /// `Key=Value` arguments for `aws cloudformation deploy --parameter-overrides`. Every
+    /// parameter is given, even when empty: an omitted one would keep its previous value.
+    fn overrides(&self) -> Vec<String> {
+        let rotation = if self.refresh_token_rotation {
+            "ENABLED"
+        } else {
+            "DISABLED"
+        };
+        vec![
+            format!("HostedUiDomainPrefix={}", self.domain_prefix),
+            format!("InlineScriptHashes={}", self.script_hashes.join(",")),
+            format!("ApiOrigin={}", self.api_origin.as_deref().unwrap_or("")),
+            format!(
+                "LocalDevOrigin={}",
+                self.local_origin.as_deref().unwrap_or("")
+            ),
+            format!("MfaConfiguration={}", self.mfa),
+            format!("RefreshTokenRotation={rotation}"),
+        ]
+    }
+}
+
+/// A stack as `describe-stacks` reports it.
+#[derive(Debug, PartialEq, Eq)]
+struct StackState {
+    status: String,
+    outputs: BTreeMap<String, String>,
+}
+
+impl StackState {
+    /// `None` when the answer lists no stack.
+    fn from_describe_json(json: &str) -> Result<Option<Self>> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Answer {
+            stacks: Vec<Stack>,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Stack {
+            stack_status: String,
+            #[serde(default)]
+            outputs: Vec<StackOutput>,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct StackOutput {
+            output_key: String,
+            output_value: String,
+        }
+        let answer: Answer = serde_json::from_str(json)
+            .context("`aws cloudformation describe-stacks` printed something unexpected")?;
+        Ok(answer.stacks.into_iter().next().map(|stack| Self {
+            status: stack.stack_status,
+            outputs: stack
+                .outputs
+                .into_iter()
+                .map(|output| (output.output_key, output.output_value))
+                .collect(),
+        }))
+    }
+
+    /// Refuses states that `aws cloudformation deploy` cannot update, saying what to do.
+    fn check_updatable(&self, stack: &str, region: &str) -> Result<()> {
+        if self.status == "ROLLBACK_COMPLETE" {
+            bail!(
+                "stack {stack} failed to create and was rolled back; CloudFormation cannot update it. \
+                 See why with `aws cloudformation describe-stack-events --region {region} --stack-name {stack}`, \
+                 delete it with `aws cloudformation delete-stack --region {region} --stack-name {stack}` \
+                 and deploy again."
+            );
+        }
+        if self.status.ends_with("_IN_PROGRESS") {
+            bail!(
+                "stack {stack} is busy ({}); wait until it has finished and deploy again",
+                self.status
+            );
+        }
+        Ok(())
+    }
+
+    fn output(&self, key: &str) -> Result<&str> {
+        output(&self.outputs, key)
+    }
+}
+
+fn output<'a>(outputs: &'a BTreeMap<String, String>, key: &str) -> Result<&'a str> {
+    outputs.get(key).map(String::as_str).with_context(|| {
+        format!("the stack has no output `{key}`: is it deployed from infra/template.yaml?")
+    })
+}
+
+/// The stack's state, or `None` when there is no such stack yet.
+fn describe_stack(tools: &Tools, stack: &str, region: &str) -> Result<Option<StackState>> {
+    let output: Output = tools
+        .aws(region)
+        .args(["cloudformation", "describe-stacks", "--output", "json"])
+        .args(["--stack-name", stack])
+        .output()
+        .context("could not start the AWS CLI")?;
+    if output.status.success() {
+        return StackState::from_describe_json(&String::from_utf8_lossy(&output.stdout));
+    }
+    let error = last_line(&output.stderr);
+    if error.contains("does not exist") {
+        return Ok(None);
+    }
+    bail!("`aws cloudformation describe-stacks` failed: {error}")
+}
+
+/// `dist/config.json` (the contract in the SPA's config module) from the stack outputs.
+fn spa_config_json(outputs: &BTreeMap<String, String>, token_storage: &str) -> Result<String> {
+    #[derive(serde::Serialize)]
+    struct SpaConfig<'a> {
+        hosted_ui_url: &'a str,
+        issuer: &'a str,
+        client_id: &'a str,
+        redirect_uri: &'a str,
+        sign_out_uri: &'a str,
+        scopes: Vec<&'a str>,
+        api_base_url: &'a str,
+        token_storage: &'a str,
+    }
+    let config = SpaConfig {
+        hosted_ui_url: output(outputs, "HostedUiUrl")?,
+        issuer: output(outputs, "Issuer")?,
+        client_id: output(outputs, "ClientId")?,
+        redirect_uri: output(outputs, "RedirectUri")?,
+        sign_out_uri: output(outputs, "SignOutUri")?,
+        scopes: output(outputs, "Scopes")?.split_whitespace().collect(),
+        api_base_url: output(outputs, "ApiBaseUrl")?,
+        token_storage,
+    };
+    let mut json = serde_json::to_string_pretty(&config)?;
+    json.push('\n');
+    Ok(json)
+}
+
+/// The CSP `script-src` hashes (base64 SHA-256, without the `'sha256-…'` wrapping) of every
+/// inline `<script>` in `html`, in document order. Scripts with a `src` are covered by `'self'`.
+fn inline_script_hashes(html: &str) -> Vec<String> {
+    let lower = html.to_ascii_lowercase();
+    let mut hashes = Vec::new();
+    let mut cursor = 0;
+    while let Some(found) = lower[cursor..].find("<script") {
+        let tag_start = cursor + found;
+        let Some(tag_len) = lower[tag_start..].find('>') else {
+            break;
+        };
+        let attributes = &lower[tag_start + "<script".len()..tag_start + tag_len];
+        let body_start = tag_start + tag_len + 1;
+        let body_len = lower[body_start..]
+            .find("</script")
+            .unwrap_or(lower.len() - body_start);
+        // A name right after `<script` that is longer (e.g. `<scripts>`) is not a script tag.
+        let is_script_tag = attributes.is_empty() || attributes.starts_with(char::is_whitespace);
+        if is_script_tag && !has_attribute(attributes, "src") {
+            let body = &html[body_start..body_start + body_len];
+            hashes.push(base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body)));
+        }
+        cursor = body_start + body_len;
+    }
+    hashes
+}
+
+/// Whether a (lower-cased) attribute list names `wanted`, skipping quoted values.
+fn has_attribute(attributes: &str, wanted: &str) -> bool {
+    let mut rest = attributes.trim_start();
+    while !rest.is_empty() {
+        let name_len = rest
+            .find(|c: char| c.is_whitespace() || c == '=' || c == '/')
+            .unwrap_or(rest.len());
+        if name_len == 0 {
+            // A stray `/` (self-closing syntax): skip it.
+            rest = rest[1..].trim_start();
+            continue;
+        }
+        if &rest[..name_len] == wanted {
+            return true;
+        }
+        rest = rest[name_len..].trim_start();
+        if let Some(value) = rest.strip_prefix('=') {
+            let value = value.trim_start();
+            rest = match value.chars().next() {
+                Some(quote @ ('"' | '\'')) => {
+                    value[1..].find(quote).map_or("", |end| &value[end + 2..])
+                }
+                _ => value
+                    .find(char::is_whitespace)
+                    .map_or("", |end| &value[end..]),
+            }
+            .trim_start();
+        }
+    }
+    false
+}
+
+/// One file of `dist/` and how S3 should serve it.
+#[derive(Debug, PartialEq, Eq)]
+struct Upload {
+    /// Path relative to `dist/`, with `/` separators; also the S3 key.
+    key: String,
+    content_type: &'static str,
+    cache_control: &'static str,
+}
+
+/// Content-hashed files (Trunk names them `name-<hex hash>…`) never change: cache them for a
+/// year. Everything else (index.html, config.json) is revalidated on every load. Hashed files
+/// go first and index.html last, so a fresh index.html never points at a file not yet uploaded.
+fn upload_plan(dist: &Path) -> Result<Vec<Upload>> {
+    let mut keys = Vec::new();
+    collect_files(dist, dist, &mut keys)?;
+    let mut plan: Vec<Upload> = keys
+        .into_iter()
+        .map(|key| {
+            let cache_control = if is_content_hashed(&key) {
+                "public, max-age=31536000, immutable"
+            } else {
+                "no-cache"
+            };
+            Upload {
+                content_type: content_type(&key),
+                cache_control,
+                key,
+            }
+        })
+        .collect();
+    plan.sort_by_key(|upload| {
+        (
+            upload.cache_control == "no-cache",
+            upload.key == "index.html",
+            upload.key.clone(),
+        )
+    });
+    Ok(plan)
+}
+
+fn collect_files(root: &Path, dir: &Path, keys: &mut Vec<String>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path: PathBuf = entry?.path();
+        if path.is_dir() {
+            collect_files(root, &path, keys)?;
+        } else {
+            let relative = path.strip_prefix(root).unwrap_or(&path);
+            let key: Vec<String> = relative
+                .components()
+                .map(|part| part.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            keys.push(key.join("/"));
+        }
+    }
+    Ok(())
+}
+
+/// Trunk's hashed names: `<stem>-<8 to 16 hex digits>` before the extension, and for the wasm
+/// file `<stem>-<hash>_bg.wasm`.
+fn is_content_hashed(key: &str) -> bool {
+    let file = key.rsplit('/').next().unwrap_or(key);
+    let stem = file.split('.').next().unwrap_or(file);
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-').is_some_and(|(name, hash)| {
+        !name.is_empty()
+            && (8..=16).contains(&hash.len())
+            && hash.chars().all(|c| c.is_ascii_hexdigit())
+    })
+}
+
+/// Explicit types: the CLI's own guess may not know `.wasm`, and browsers compile wasm while
+/// it streams only when it is served as `application/wasm`.
+fn content_type(key: &str) -> &'static str {
+    let extension = key.rsplit_once('.').map_or("", |(_, extension)| extension);
+    match extension.to_ascii_lowercase().as_str() {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "wasm" => "application/wasm",
+        "css" => "text/css; charset=utf-8",
+        "json" | "map" => "application/json",
+        "webmanifest" => "application/manifest+json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "txt" => "text/plain; charset=utf-8",
+        "woff2" => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str], env: &[(&str, &str)]) -> Result<Invocation> {
+        let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
+        Invocation::parse(&args, |name| {
+            env.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        })
+    }
+
+    fn options(invocation: Invocation) -> Options {
+        match invocation {
+            Invocation::Deploy(options) => options,
+            Invocation::Help => panic!("expected a deploy invocation"),
+        }
+    }
+
+    #[test]
+    fn defaults_come_from_the_environment_then_fixed_values() {
+        let plain = options(parse(&[], &[]).unwrap());
+        assert_eq!(plain.stack_name, "cognito-spa");
+        assert_eq!(plain.region, "us-east-1");
+        assert_eq!(plain.mfa, "OFF");
+        assert_eq!(plain.token_storage, "memory");
+        assert!(!plain.refresh_token_rotation);
+
+        let from_env = options(
+            parse(
+                &[],
+                &[
+                    ("COGNITO_SPA_STACK", "demo-stack"),
+                    ("AWS_DEFAULT_REGION", "eu-west-1"),
+                ],
+            )
+            .unwrap(),
+        );
+        assert_eq!(from_env.stack_name, "demo-stack");
+        assert_eq!(from_env.region, "eu-west-1");
+
+        let region_wins = options(
+            parse(
+                &[],
+                &[
+                    ("AWS_REGION", "eu-central-1"),
+                    ("AWS_DEFAULT_REGION", "eu-west-1"),
+                ],
+            )
+            .unwrap(),
+        );
+        assert_eq!(region_wins.region, "eu-central-1");
+    }
+
+    #[test]
+    fn flags_override_the_environment() {
+        let parsed = options(
+            parse(
+                &[
+                    "--stack-name",
+                    "other",
+                    "--region",
+                    "ap-southeast-2",
+                    "--local-origin",
+                    "http://localhost:8080",
+                    "--mfa",
+                    "optional",
+                    "--refresh-token-rotation",
+                    "--token-storage",
+                    "session",
+                    "--domain-prefix",
+                    "my-login",
+                ],
+                &[
+                    ("COGNITO_SPA_STACK", "demo-stack"),
+                    ("AWS_REGION", "eu-west-1"),
+                ],
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            parsed,
+            Options {
+                stack_name: "other".into(),
+                region: "ap-southeast-2".into(),
+                domain_prefix: Some("my-login".into()),
+                local_origin: Some("http://localhost:8080".into()),
+                mfa: "OPTIONAL".into(),
+                refresh_token_rotation: true,
+                token_storage: "session".into(),
+            }
+        );
+        assert_eq!(parse(&["--help"], &[]).unwrap(), Invocation::Help);
+    }
+
+    #[test]
+    fn bad_flags_are_refused_with_the_reason() {
+        let cases: [(&[&str], &str); 8] = [
+            (&["--bogus"], "unknown option `--bogus`"),
+            (&["--region"], "`--region` needs a value"),
+            (&["--stack-name", "1abc"], "starting with a letter"),
+            (
+                &["--stack-name", "has_underscore"],
+                "letters, digits and hyphens",
+            ),
+            (
+                &["--local-origin", "http://example.com"],
+                "http://localhost:8080",
+            ),
+            (
+                &["--local-origin", "http://localhost:8080/"],
+                "no trailing slash",
+            ),
+            (&["--mfa", "sms"], "use OFF, OPTIONAL or ON"),
+            (&["--token-storage", "local"], "never localStorage"),
+        ];
+        for (args, expected) in cases {
+            let error = parse(args, &[]).unwrap_err().to_string();
+            assert!(error.contains(expected), "{args:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn domain_prefixes_follow_cognito_rules() {
+        assert!(check_domain_prefix("spa-123456789012").is_ok());
+        for bad in ["", "-spa", "spa-", "Spa", "spa_1", &"a".repeat(64)] {
+            assert!(check_domain_prefix(bad).is_err(), "{bad:?} accepted");
+        }
+        let reserved = check_domain_prefix("my-cognito-login")
+            .unwrap_err()
+            .to_string();
+        assert!(reserved.contains("`cognito`"), "{reserved}");
+    }
+
+    #[test]
+    fn the_default_domain_prefix_drops_reserved_words_and_adds_the_account() {
+        assert_eq!(
+            default_domain_prefix("cognito-spa", "123456789012"),
+            "spa-123456789012"
+        );
+        assert_eq!(
+            default_domain_prefix("Cognito", "123456789012"),
+            "spa-123456789012"
+        );
+        assert_eq!(
+            default_domain_prefix("my-aws-demo", "123456789012"),
+            "my-demo-123456789012"
+        );
+        for stack in ["cognito-spa", "Cognito", "amazon-aws-cognito", "x"] {
+            let prefix = default_domain_prefix(stack, "123456789012");
+            assert!(
+                check_domain_prefix(&prefix).is_ok(),
+                "{stack} gave {prefix}"
+            );
+        }
+    }
+
+    fn outputs() -> BTreeMap<String, String> {
+        [
+            ("SpaUrl", "https://d111111abcdef8.cloudfront.net"),
+            (
+                "HostedUiUrl",
+                "https://spa-123456789012.auth.us-east-1.amazoncognito.com",
+            ),
+            (
+                "Issuer",
+                "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123",
+            ),
+            ("ClientId", "1example23456789"),
+            (
+                "RedirectUri",
+                "https://d111111abcdef8.cloudfront.net/callback",
+            ),
+            (
+                "SignOutUri",
+                "https://d111111abcdef8.cloudfront.net/signed-out",
+            ),
+            ("Scopes", "openid email profile api/read api/write"),
+            (
+                "ApiBaseUrl",
+                "https://abc123defg.execute-api.us-east-1.amazonaws.com",
+            ),
+            ("SiteBucketName", "cognito-spa-sitebucket-1a2b3c"),
+            ("DistributionId", "E2EXAMPLE"),
+            ("UserPoolId", "us-east-1_AbCdEf123"),
+        ]
+        .into_iter()
+        .map(|(key, value)| (key.to_owned(), value.to_owned()))
+        .collect()
+    }
+
+    #[test]
+    fn config_json_has_the_contract_shape() {
+        let json = spa_config_json(&outputs(), "memory").unwrap();
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({
+                "hosted_ui_url": "https://spa-123456789012.auth.us-east-1.amazoncognito.com",
+                "issuer": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123",
+                "client_id": "1example23456789",
+                "redirect_uri": "https://d111111abcdef8.cloudfront.net/callback",
+                "sign_out_uri": "https://d111111abcdef8.cloudfront.net/signed-out",
+                "scopes": ["openid", "email", "profile", "api/read", "api/write"],
+                "api_base_url": "https://abc123defg.execute-api.us-east-1.amazonaws.com",
+                "token_storage": "memory"
+            })
+        );
+        // Same field set as the local default the SPA ships with.
+        let shipped: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(project_root().join("public/config.json")).unwrap(),
+        )
+        .unwrap();
+        let keys = |value: &serde_json::Value| {
+            value
+                .as_object()
+                .map(|object| object.keys().cloned().collect::<Vec<_>>())
+        };
+        assert_eq!(keys(&value), keys(&shipped));
+    }
+
+    #[test]
+    fn config_json_names_a_missing_output() {
+        let mut partial = outputs();
+        partial.remove("ClientId");
+        let error = spa_config_json(&partial, "memory").unwrap_err().to_string();
+        assert!(error.contains("no output `ClientId`"), "{error}");
+    }
+
+    #[test]
+    fn describe_stacks_answers_are_read() {
+        let json = r#"{"Stacks": [{"StackName": "cognito-spa", "StackStatus": "UPDATE_COMPLETE",
+            "Outputs": [{"OutputKey": "ClientId", "OutputValue": "abc", "Description": "x"}]}]}"#;
+        let state = StackState::from_describe_json(json).unwrap().unwrap();
+        assert_eq!(state.status, "UPDATE_COMPLETE");
+        assert_eq!(state.output("ClientId").unwrap(), "abc");
+        assert!(state.check_updatable("cognito-spa", "us-east-1").is_ok());
+
+        let creating = r#"{"Stacks": [{"StackStatus": "CREATE_IN_PROGRESS"}]}"#;
+        let state = StackState::from_describe_json(creating).unwrap().unwrap();
+        assert!(state.outputs.is_empty());
+        assert!(state.check_updatable("s", "r").is_err());
+
+        let failed = r#"{"Stacks": [{"StackStatus": "ROLLBACK_COMPLETE"}]}"#;
+        let error = StackState::from_describe_json(failed)
+            .unwrap()
+            .unwrap()
+            .check_updatable("cognito-spa", "us-east-1")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("delete-stack"), "{error}");
+
+        assert_eq!(
+            StackState::from_describe_json(r#"{"Stacks": []}"#).unwrap(),
+            None
+        );
+        assert!(StackState::from_describe_json("not json").is_err());
+    }
+
+    #[test]
+    fn every_parameter_is_passed_even_when_empty() {
+        let parameters = StackParameters {
+            domain_prefix: "spa-123456789012".into(),
+            script_hashes: vec!["a".repeat(43) + "=", "b".repeat(43) + "="],
+            api_origin: None,
+            local_origin: Some("http://localhost:8080".into()),
+            mfa: "OFF".into(),
+            refresh_token_rotation: true,
+        };
+        assert_eq!(
+            parameters.overrides(),
+            [
+                "HostedUiDomainPrefix=spa-123456789012".to_owned(),
+                format!("InlineScriptHashes={}=,{}=", "a".repeat(43), "b".repeat(43)),
+                "ApiOrigin=".to_owned(),
+                "LocalDevOrigin=http://localhost:8080".to_owned(),
+                "MfaConfiguration=OFF".to_owned(),
+                "RefreshTokenRotation=ENABLED".to_owned(),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_template_declares_exactly_the_parameters_deploy_passes() {
+        let template = std::fs::read_to_string(project_root().join(TEMPLATE)).unwrap();
+        let section = template
+            .split("\nParameters:\n")
+            .nth(1)
+            .and_then(|rest| rest.split("\nConditions:\n").next())
+            .unwrap();
+        let declared: Vec<&str> = section
+            .lines()
+            .filter_map(|line| line.strip_prefix("  ")?.strip_suffix(':'))
+            .filter(|name| !name.starts_with(' '))
+            .collect();
+        let parameters = StackParameters {
+            domain_prefix: String::new(),
+            script_hashes: Vec::new(),
+            api_origin: None,
+            local_origin: None,
+            mfa: String::new(),
+            refresh_token_rotation: false,
+        };
+        let passed: Vec<String> = parameters
+            .overrides()
+            .iter()
+            .filter_map(|pair| pair.split_once('=').map(|(key, _)| key.to_owned()))
+            .collect();
+        assert_eq!(declared, passed);
+    }
+
+    #[test]
+    fn inline_scripts_are_hashed_as_a_csp_expects() {
+        // The CSP3 spec's example: `alert('Hello, world.');` hashes to this value.
+        let html = "<html><head><script>alert('Hello, world.');</script></head></html>";
+        assert_eq!(
+            inline_script_hashes(html),
+            ["qznLcsROx4GACP2dm0UCKCzCG+HiZ1guq6ZZDob/Tng="]
+        );
+    }
+
+    #[test]
+    fn only_inline_scripts_count_and_text_is_hashed_verbatim() {
+        let html = r#"<!DOCTYPE html><html><head>
+<script src="/app-1234abcd.js" type="module"></script>
+<link rel="modulepreload" href="/x.js" data-src="y">
+<SCRIPT type="module" data-note='has src= inside'>
+import init from '/app-1234abcd.js';
+await init();
+</SCRIPT>
+<scripts>not a tag we care about</scripts>
+<script>second()</script>
+</head></html>"#;
+        let sha =
+            |text: &str| base64::engine::general_purpose::STANDARD.encode(Sha256::digest(text));
+        assert_eq!(
+            inline_script_hashes(html),
+            [
+                sha("\nimport init from '/app-1234abcd.js';\nawait init();\n"),
+                sha("second()"),
+            ]
+        );
+        assert!(inline_script_hashes("<p>no scripts</p>").is_empty());
+        // An unterminated script hashes what is there rather than panicking.
+        assert_eq!(inline_script_hashes("<script>cut"), [sha("cut")]);
+    }
+
+    #[test]
+    fn uploads_are_typed_cached_by_name_and_ordered_shell_last() {
+        let dist = std::env::temp_dir().join(format!("xtask-deploy-plan-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dist);
+        std::fs::create_dir_all(dist.join("assets")).unwrap();
+        for file in [
+            "index.html",
+            "config.json",
+            "cognito-spa-9f8e7d6c5b4a3210_bg.wasm",
+            "cognito-spa-9f8e7d6c5b4a3210.js",
+            "main-a1b2c3d4e5f60718.css",
+            "assets/logo.svg",
+        ] {
+            std::fs::write(dist.join(file), "x").unwrap();
+        }
+        let plan = upload_plan(&dist).unwrap();
+        std::fs::remove_dir_all(&dist).unwrap();
+
+        let summary: Vec<(&str, &str, &str)> = plan
+            .iter()
+            .map(|upload| {
+                (
+                    upload.key.as_str(),
+                    upload.content_type,
+                    upload.cache_control,
+                )
+            })
+            .collect();
+        let immutable = "public, max-age=31536000, immutable";
+        assert_eq!(
+            summary,
+            [
+                (
+                    "cognito-spa-9f8e7d6c5b4a3210.js",
+                    "text/javascript; charset=utf-8",
+                    immutable
+                ),
+                (
+                    "cognito-spa-9f8e7d6c5b4a3210_bg.wasm",
+                    "application/wasm",
+                    immutable
+                ),
+                (
+                    "main-a1b2c3d4e5f60718.css",
+                    "text/css; charset=utf-8",
+                    immutable
+                ),
+                ("assets/logo.svg", "image/svg+xml", "no-cache"),
+                ("config.json", "application/json", "no-cache"),
+                ("index.html", "text/html; charset=utf-8", "no-cache"),
+            ]
+        );
+    }
+
+    #[test]
+    fn only_trunk_style_hashes_count_as_content_hashed() {
+        assert!(is_content_hashed("main-a1b2c3d4e5f60718.css"));
+        assert!(is_content_hashed("app-deadbeef_bg.wasm"));
+        assert!(!is_content_hashed("index.html"));
+        assert!(!is_content_hashed("cognito-spa.js"));
+        assert!(!is_content_hashed("my-file.txt"));
+        assert!(!is_content_hashed("-a1b2c3d4.css"));
+    }
+
+    #[test]
+    fn the_caller_identity_is_read() {
+        let identity = parse_caller_identity(
+            r#"{"UserId": "AIDAEXAMPLE", "Account": "123456789012", "Arn": "arn:aws:iam::123456789012:user/dev"}"#,
+        )
+        .unwrap();
+        assert_eq!(identity.account, "123456789012");
+        assert_eq!(identity.arn, "arn:aws:iam::123456789012:user/dev");
+        assert!(parse_caller_identity("{}").is_err());
+    }
+
+    /// Fake tools: shell scripts in a fresh directory that record each call in `calls.log`.
+    #[cfg(unix)]
+    mod fakes {
+        use super::*;
+        use std::os::unix::fs::PermissionsExt;
+
+        pub struct FakeTools {
+            pub dir: PathBuf,
+        }
+
+        impl FakeTools {
+            pub fn new(test: &str) -> Self {
+                let dir = std::env::temp_dir()
+                    .join(format!("xtask-deploy-{test}-{}", std::process::id()));
+                let _ = std::fs::remove_dir_all(&dir);
+                std::fs::create_dir_all(&dir).unwrap();
+                Self { dir }
+            }
+
+            /// A tool that logs its arguments, prints `stdout` and `stderr`, and exits `code`.
+            pub fn script(&self, name: &str, stdout: &str, stderr: &str, code: i32) -> OsString {
+                let path = self.dir.join(name);
+                let log = self.dir.join("calls.log");
+                std::fs::write(
+                    &path,
+                    format!(
+                        "#!/bin/sh\necho \"{name} $*\" >> '{}'\nprintf '%s' '{stdout}'\nprintf '%s\\n' '{stderr}' >&2\nexit {code}\n",
+                        log.display()
+                    ),
+                )
+                .unwrap();
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+                path.into_os_string()
+            }
+
+            pub fn calls(&self) -> Vec<String> {
+                std::fs::read_to_string(self.dir.join("calls.log"))
+                    .unwrap_or_default()
+                    .lines()
+                    .map(str::to_owned)
+                    .collect()
+            }
+
+            /// sam, cargo and trunk that work (and log that they were asked).
+            pub fn tools_with_aws(&self, aws: OsString) -> Tools {
+                Tools {
+                    aws,
+                    sam: self.script("sam", "SAM CLI, version 1.170.0", "", 0),
+                    cargo: self.script("cargo", "cargo-lambda 1.9.2", "", 0),
+                    trunk: self.script("trunk", "trunk 0.21.14", "", 0),
+                }
+            }
+        }
+
+        impl Drop for FakeTools {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_dir_all(&self.dir);
+            }
+        }
+    }
+
+    #[cfg(unix)]
+    fn deploy_options() -> Options {
+        options(parse(&[], &[]).unwrap())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn without_credentials_deploy_stops_before_anything_else_runs() {
+        let fakes = fakes::FakeTools::new("no-credentials");
+        let aws = fakes.script(
+            "aws",
+            "",
+            "Unable to locate credentials. You can configure credentials by running \"aws configure\".",
+            253,
+        );
+        let tools = fakes.tools_with_aws(aws);
+
+        let error = deploy(&deploy_options(), &tools).unwrap_err().to_string();
+
+        assert!(error.contains("no usable AWS credentials"), "{error}");
+        assert!(error.contains("Unable to locate credentials"), "{error}");
+        assert!(error.contains(NOTHING_CHANGED), "{error}");
+        // Only the credentials check ran: no build, no package, no deploy, no upload.
+        let calls = fakes.calls();
+        assert_eq!(calls.len(), 1, "{calls:?}");
+        assert!(
+            calls[0].starts_with("aws --region us-east-1 sts get-caller-identity"),
+            "{calls:?}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn without_the_aws_cli_deploy_stops_at_once() {
+        let fakes = fakes::FakeTools::new("no-aws-cli");
+        let tools = fakes.tools_with_aws(fakes.dir.join("no-such-aws").into_os_string());
+
+        let error = deploy(&deploy_options(), &tools).unwrap_err().to_string();
+
+        assert!(
+            error.contains("AWS CLI (`aws`) is not installed"),
+            "{error}"
+        );
+        assert!(error.contains(NOTHING_CHANGED), "{error}");
+        assert!(fakes.calls().is_empty(), "{:?}", fakes.calls());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn with_credentials_but_no_sam_cli_deploy_still_changes_nothing() {
+        let fakes = fakes::FakeTools::new("no-sam");
+        let aws = fakes.script(
+            "aws",
+            r#"{"UserId": "AIDAEXAMPLE", "Account": "123456789012", "Arn": "arn:aws:iam::123456789012:user/dev"}"#,
+            "",
+            0,
+        );
+        let mut tools = fakes.tools_with_aws(aws);
+        tools.sam = fakes.dir.join("no-such-sam").into_os_string();
+
+        let error = deploy(&deploy_options(), &tools).unwrap_err().to_string();
+
+        assert!(error.contains("AWS SAM CLI"), "{error}");
+        assert!(error.contains(NOTHING_CHANGED), "{error}");
+        let calls = fakes.calls();
+        assert_eq!(calls.len(), 1, "only the identity check: {calls:?}");
+        assert!(calls[0].contains("sts get-caller-identity"), "{calls:?}");
+    }
+}
