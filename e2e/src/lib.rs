@@ -1,0 +1,41 @@
+//! End-to-end harness: the release build of the SPA (`dist/`) served by devstack on three
+//! loopback origins, driven in headless Chromium through chromedriver.
+//!
+//! Every test starts what it needs (devstack in-process, its own chromedriver and a fresh
+//! Chromium profile) and everything stops when the test ends, also when it fails. At most two
+//! browsers run at once per test binary (the machines have two cores), so the tests are safe to
+//! run in parallel.
+
+pub mod browser;
+pub mod driver;
+
+pub use browser::{Browser, DEADLINE};
+
+use anyhow::{Result, bail};
+use std::path::{Path, PathBuf};
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    let e2e_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    e2e_dir.parent().unwrap_or(e2e_dir).to_path_buf()
+}
+
+/// The SPA's release build, which the tests serve. Fails with what to run when it is missing.
+pub fn dist_dir() -> Result<PathBuf> {
+    let dist = workspace_root().join("dist");
+    if !dist.join("index.html").is_file() {
+        bail!(
+            "{} is missing: build the SPA first with `cargo xtask build` (the end-to-end tests serve that release build)",
+            dist.join("index.html").display()
+        );
+    }
+    Ok(dist)
+}
+
+/// Where screenshots go: `$CARGO_TARGET_DIR/e2e-screenshots`, or `target/e2e-screenshots`.
+pub fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    target.join("e2e-screenshots")
+}
