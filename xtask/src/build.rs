@@ -25,10 +25,12 @@ pub fn run(args: &[String]) -> Result<()> {
 }
 
 /// Builds the SPA with Trunk. `--offline` makes Trunk use the wasm-bindgen and wasm-opt that
-/// `setup` installed (first on `PATH`) and fail rather than download anything.
+/// `setup` installed (first on `PATH`) and fail rather than download anything; Trunk passes it on
+/// to cargo too, so the crates are fetched first.
 pub fn spa(profile: Profile) -> Result<()> {
+    cmd::run(cmd::command("cargo").args(["fetch", "--quiet"]))?;
     let mut trunk = cmd::command("trunk");
-    trunk.args(["build", "--offline"]);
+    trunk.args(["--skip-version-check", "build", "--offline"]);
     if profile == Profile::Release {
         trunk.arg("--release");
     }
