@@ -1,11 +1,12 @@
 //! Project automation, in the style of rust-analyzer's `cargo xtask`:
-//! `cargo xtask setup | build | dev | test | bench | deploy`.
+//! `cargo xtask setup | build | dev | test | deploy`.
 //!
 //! Every command is plain Rust calling the tools as processes, so a fresh machine needs only
 //! `cargo` to start: `setup` installs the rest from the package registries.
 
 mod build;
 mod cmd;
+mod deploy;
 mod dev;
 mod setup;
 mod test;
@@ -21,6 +22,7 @@ commands:
   build          build the SPA for release into dist/ (trunk, wasm-opt applied)
   dev            set up, build the SPA and run the whole system locally (devstack)
   test           set up, then run every check and test; exits non-zero on any failure
+  deploy         build and deploy the whole stack to AWS (see infra/README.md)
   help           print this text";
 
 fn main() {
@@ -41,6 +43,7 @@ fn run() -> Result<()> {
         "build" => build::run(rest),
         "dev" => dev::run(rest),
         "test" => test::run(rest),
+        "deploy" => deploy::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
