@@ -76,9 +76,14 @@ pub fn run(args: &[String]) -> Result<()> {
             "warnings",
         ]))
     });
-    step("unit and integration tests (host)", &mut |tally| {
-        run_counting(cargo().args(["test", "--workspace", "--locked"]), tally)
+    // The end-to-end tests in `cargo test --workspace` serve this build.
+    step("SPA release build (trunk, wasm-opt)", &mut |_| {
+        build::spa(Profile::Release)
     });
+    step(
+        "unit, integration and end-to-end tests (host)",
+        &mut |tally| run_counting(cargo().args(["test", "--workspace", "--locked"]), tally),
+    );
     step(
         "browser tests (wasm-bindgen-test, headless Chromium)",
         &mut |tally| {
@@ -105,9 +110,6 @@ pub fn run(args: &[String]) -> Result<()> {
             )
         },
     );
-    step("SPA release build (trunk, wasm-opt)", &mut |_| {
-        build::spa(Profile::Release)
-    });
     step("cfn-lint infra/template.yaml", &mut |_| {
         cmd::run(cmd::command(venv_dir().join("bin/cfn-lint")).arg("infra/template.yaml"))
     });
