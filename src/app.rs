@@ -1,0 +1,259 @@
+//! The application shell: loads `/config.json`, provides the auth context, and routes.
+
+use leptos::{either::Either, ev::MouseEvent, html, prelude::*};
+use leptos_router::{
+    StaticSegment,
+    components::{A, ProtectedRoute, Route, Router, Routes},
+    hooks::use_location,
+};
+
+use crate::auth::provide_auth;
+use crate::components::{ConfigErrorPage, PageSkeleton, SessionCorner, SigningOut};
+use crate::config::{self, AppConfig};
+use crate::pages::{ApiConsole, Callback, Home, NotFound, Profile, SignIn, SignedOut};
+
+/// The pages of the app and their paths (contracts.md, SPA routes, plus `/sign-in`, where a
+/// protected page sends a signed-out visitor on their way to the hosted UI).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    /// `/`
+    Home,
+    /// `/callback`: the redirect URI.
+    Callback,
+    /// `/profile`: protected.
+    Profile,
+    /// `/api`: the API console, protected.
+    ApiConsole,
+    /// `/signed-out`: the sign-out URI.
+    SignedOut,
+    /// `/sign-in?return_to=...`: starts signing in, then comes back to `return_to`.
+    SignIn,
+}
+
+impl Page {
+    /// Every page.
+    pub const ALL: [Page; 6] = [
+        Page::Home,
+        Page::Callback,
+        Page::Profile,
+        Page::ApiConsole,
+        Page::SignedOut,
+        Page::SignIn,
+    ];
+
+    /// The pages linked from the header, in order.
+    pub const NAV: [Page; 3] = [Page::Home, Page::Profile, Page::ApiConsole];
+
+    /// The path segment after the leading `/` (empty for home).
+    pub const fn segment(self) -> &'static str {
+        match self {
+            Page::Home => "",
+            Page::Callback => "callback",
+            Page::Profile => "profile",
+            Page::ApiConsole => "api",
+            Page::SignedOut => "signed-out",
+            Page::SignIn => "sign-in",
+        }
+    }
+
+    /// The absolute path, e.g. `/profile`.
+    pub fn path(self) -> String {
+        format!("/{}", self.segment())
+    }
+
+    /// The name shown in navigation and titles.
+    pub const fn title(self) -> &'static str {
+        match self {
+            Page::Home => "Home",
+            Page::Callback => "Signing in",
+            Page::Profile => "Profile",
+            Page::ApiConsole => "API console",
+            Page::SignedOut => "Signed out",
+            Page::SignIn => "Sign in",
+        }
+    }
+
+    /// Whether a signed-out visitor is sent to sign in first.
+    pub const fn is_protected(self) -> bool {
+        matches!(self, Page::Profile | Page::ApiConsole)
+    }
+}
+
+/// The query parameter of `/sign-in` that carries the path to come back to.
+pub const RETURN_TO: &str = "return_to";
+
+/// `/sign-in?return_to=<path>`: where a protected page sends a signed-out visitor. The auth code
+/// sanitises the path again before it is used, so nothing here can become an open redirect.
+pub fn sign_in_path(return_to: &str) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair(RETURN_TO, return_to)
+        .finish();
+    format!("{}?{query}", Page::SignIn.path())
+}
+
+/// The root component: config first, then the shell, or a page saying what is wrong with it.
+#[component]
+pub fn App() -> impl IntoView {
+    let config = LocalResource::new(config::load);
+    view! {
+        <Suspense fallback=|| view! { <ShellSkeleton /> }>
+            {move || Suspend::new(async move {
+                match config.await {
+                    Ok(config) => Either::Left(view! { <Shell config /> }),
+                    Err(error) => Either::Right(view! { <ConfigErrorPage error /> }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The header, main area and footer, laid out as they will be, while config.json loads.
+#[component]
+fn ShellSkeleton() -> impl IntoView {
+    view! {
+        <header class="site-header">
+            <div class="site-header-inner">
+                <span class="brand">"cognito-spa"</span>
+            </div>
+        </header>
+        <main class="site-main" aria-busy="true">
+            <p class="visually-hidden">"Loading the app configuration…"</p>
+            <PageSkeleton />
+        </main>
+    }
+}
+
+#[component]
+fn Shell(config: AppConfig) -> impl IntoView {
+    let auth = provide_auth(config);
+    let signing_out = SigningOut::provide();
+    let main_ref = NodeRef::<html::Main>::new();
+    // The router would treat `#main` as a navigation to `/`; move focus ourselves instead.
+    let skip_to_main = move |event: MouseEvent| {
+        event.prevent_default();
+        if let Some(main) = main_ref.get() {
+            _ = main.focus();
+        }
+    };
+    // While signing out, the protected pages wait for the trip to /logout instead of
+    // sending the visitor to sign in again.
+    let signed_in = move || {
+        if signing_out.get() {
+            None
+        } else {
+            auth.signed_in()
+        }
+    };
+
+    view! {
+        <Router>
+            <a class="skip-link" href="#main" on:click=skip_to_main>
+                "Skip to content"
+            </a>
+            <SiteHeader />
+            <main id="main" class="site-main" tabindex="-1" node_ref=main_ref>
+                <Routes fallback=NotFound>
+                    <Route path=StaticSegment(Page::Home.segment()) view=Home />
+                    <Route path=StaticSegment(Page::Callback.segment()) view=Callback />
+                    <Route path=StaticSegment(Page::SignedOut.segment()) view=SignedOut />
+                    <Route path=StaticSegment(Page::SignIn.segment()) view=SignIn />
+                    <ProtectedRoute
+                        path=StaticSegment(Page::Profile.segment())
+                        view=Profile
+                        condition=signed_in
+                        redirect_path=return_here
+                        fallback=PageSkeleton
+                    />
+                    <ProtectedRoute
+                        path=StaticSegment(Page::ApiConsole.segment())
+                        view=ApiConsole
+                        condition=signed_in
+                        redirect_path=return_here
+                        fallback=PageSkeleton
+                    />
+                </Routes>
+            </main>
+            <footer class="site-footer">
+                "Signs in with the hosted UI (authorization code + PKCE); tokens never leave this tab."
+            </footer>
+        </Router>
+    }
+}
+
+/// Sends a signed-out visitor of a protected page to sign in, then back to the same address.
+fn return_here() -> String {
+    let location = use_location();
+    let path = location.pathname.get_untracked();
+    let search = location.search.get_untracked();
+    if search.is_empty() {
+        sign_in_path(&path)
+    } else {
+        sign_in_path(&format!("{path}?{search}"))
+    }
+}
+
+#[component]
+fn SiteHeader() -> impl IntoView {
+    let links = Page::NAV
+        .into_iter()
+        .map(|page| {
+            view! {
+                <li>
+                    <A href=page.path()>{page.title()}</A>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <header class="site-header">
+            <div class="site-header-inner">
+                <a class="brand" href="/">
+                    "cognito-spa"
+                </a>
+                <nav class="site-nav" aria-label="Main">
+                    <ul>{links}</ul>
+                </nav>
+                <SessionCorner />
+            </div>
+        </header>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_table_matches_the_contract() {
+        let table: Vec<(String, bool)> = Page::ALL
+            .iter()
+            .map(|page| (page.path(), page.is_protected()))
+            .collect();
+        assert_eq!(
+            table,
+            [
+                ("/".to_owned(), false),
+                ("/callback".to_owned(), false),
+                ("/profile".to_owned(), true),
+                ("/api".to_owned(), true),
+                ("/signed-out".to_owned(), false),
+                ("/sign-in".to_owned(), false),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_navigation_links_pages_people_visit_on_purpose() {
+        assert_eq!(Page::NAV, [Page::Home, Page::Profile, Page::ApiConsole]);
+        assert!(!Page::NAV.contains(&Page::Callback));
+    }
+
+    #[test]
+    fn sign_in_path_carries_the_return_path_encoded() {
+        assert_eq!(sign_in_path("/profile"), "/sign-in?return_to=%2Fprofile");
+        assert_eq!(
+            sign_in_path("/api?tab=post&x=1"),
+            "/sign-in?return_to=%2Fapi%3Ftab%3Dpost%26x%3D1"
+        );
+    }
+}

@@ -1,0 +1,175 @@
+//! Times as people read them: "2026-11-22 03:12:00 UTC (in 59 min)", and a live countdown.
+
+use leptos::prelude::*;
+use std::time::Duration;
+use time::{OffsetDateTime, macros::format_description};
+
+/// Seconds since the Unix epoch, as JWT `exp`, `iat` and `auth_time` claims carry them.
+pub type UnixSeconds = i64;
+
+/// The wall clock in Unix seconds (the browser's clock; host tests never call it).
+pub fn now_unix() -> UnixSeconds {
+    (js_sys::Date::now() / 1000.0).floor() as UnixSeconds
+}
+
+/// `2026-11-22 03:12:00 UTC`, or the raw number when it is outside the calendar `time` knows.
+pub fn format_utc(at: UnixSeconds) -> String {
+    let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    OffsetDateTime::from_unix_timestamp(at)
+        .ok()
+        .and_then(|moment| moment.format(&format).ok())
+        .unwrap_or_else(|| format!("{at} (not a valid time)"))
+}
+
+/// How far `at` is from `now` in words: "in 59 min", "3 h 5 min ago", "now".
+pub fn relative(at: UnixSeconds, now: UnixSeconds) -> String {
+    let delta = at - now;
+    let span = approximate_span(delta.unsigned_abs());
+    match delta {
+        0 => "now".to_owned(),
+        1.. => format!("in {span}"),
+        _ => format!("{span} ago"),
+    }
+}
+
+/// Both forms together: "2026-11-22 03:12:00 UTC (in 59 min)".
+pub fn format_with_relative(at: UnixSeconds, now: UnixSeconds) -> String {
+    format!("{} ({})", format_utc(at), relative(at, now))
+}
+
+/// A coarse span: seconds under a minute, minutes under an hour, then hours and days.
+fn approximate_span(seconds: u64) -> String {
+    const MINUTE: u64 = 60;
+    const HOUR: u64 = 60 * MINUTE;
+    const DAY: u64 = 24 * HOUR;
+    match seconds {
+        0..MINUTE => format!("{seconds} s"),
+        MINUTE..HOUR => format!("{} min", seconds / MINUTE),
+        HOUR..DAY => match (seconds % HOUR) / MINUTE {
+            0 => format!("{} h", seconds / HOUR),
+            minutes => format!("{} h {minutes} min", seconds / HOUR),
+        },
+        _ => match seconds / DAY {
+            1 => "1 day".to_owned(),
+            days => format!("{days} days"),
+        },
+    }
+}
+
+/// A countdown clock, "59:07" or "1:02:03", or "expired" once the moment has passed.
+pub fn countdown(until: UnixSeconds, now: UnixSeconds) -> String {
+    let Ok(left) = u64::try_from(until - now) else {
+        return "expired".to_owned();
+    };
+    let (hours, minutes, seconds) = (left / 3600, (left % 3600) / 60, left % 60);
+    if hours > 0 {
+        format!("{hours}:{minutes:02}:{seconds:02}")
+    } else {
+        format!("{minutes}:{seconds:02}")
+    }
+}
+
+/// Claims whose values are Unix times, shown in readable form next to the number.
+pub fn is_time_claim(name: &str) -> bool {
+    matches!(name, "exp" | "iat" | "nbf" | "auth_time")
+}
+
+/// A signal holding the current Unix time, ticking every second while the caller's owner lives.
+pub fn use_clock() -> ReadSignal<UnixSeconds> {
+    let (now, set_now) = signal(now_unix());
+    if let Ok(handle) =
+        set_interval_with_handle(move || set_now.set(now_unix()), Duration::from_secs(1))
+    {
+        on_cleanup(move || handle.clear());
+    }
+    now
+}
+
+/// A live countdown to `until`. Not a live region: a screen reader announcing every second would
+/// drown everything else, so callers label what it counts down to.
+#[component]
+pub fn Countdown(
+    /// The moment counted down to.
+    #[prop(into)]
+    until: Signal<UnixSeconds>,
+) -> impl IntoView {
+    let now = use_clock();
+    let text = move || countdown(until.get(), now.get());
+    let expired = move || until.get() <= now.get();
+    view! {
+        <time class="countdown" class:expired=expired datetime=move || format_utc(until.get())>
+            {text}
+        </time>
+    }
+}
+
+/// A Unix time as "2026-11-22 03:12:00 UTC (in 59 min)", kept current by the clock.
+#[component]
+pub fn Moment(
+    /// The moment shown.
+    at: UnixSeconds,
+) -> impl IntoView {
+    let now = use_clock();
+    view! { <time datetime=format_utc(at)>{move || format_with_relative(at, now.get())}</time> }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // 2026-11-22 03:12:00 UTC
+    const AT: UnixSeconds = 1_795_317_120;
+
+    #[test]
+    fn formats_utc_calendar_time() {
+        assert_eq!(format_utc(AT), "2026-11-22 03:12:00 UTC");
+        assert_eq!(format_utc(0), "1970-01-01 00:00:00 UTC");
+    }
+
+    #[test]
+    fn out_of_range_time_says_so_instead_of_panicking() {
+        assert_eq!(
+            format_utc(i64::MAX),
+            format!("{} (not a valid time)", i64::MAX)
+        );
+    }
+
+    #[test]
+    fn relative_time_in_words() {
+        assert_eq!(relative(AT, AT), "now");
+        assert_eq!(relative(AT, AT - 59 * 60 - 30), "in 59 min");
+        assert_eq!(relative(AT, AT - 45), "in 45 s");
+        assert_eq!(relative(AT, AT + 3 * 60), "3 min ago");
+        assert_eq!(relative(AT, AT - 2 * 3600), "in 2 h");
+        assert_eq!(relative(AT, AT - (2 * 3600 + 5 * 60)), "in 2 h 5 min");
+        assert_eq!(relative(AT, AT - 86_400), "in 1 day");
+        assert_eq!(relative(AT, AT + 30 * 86_400), "30 days ago");
+    }
+
+    #[test]
+    fn formats_both_forms_together() {
+        assert_eq!(
+            format_with_relative(AT, AT - 3600 + 60),
+            "2026-11-22 03:12:00 UTC (in 59 min)"
+        );
+    }
+
+    #[test]
+    fn countdown_clock() {
+        assert_eq!(countdown(AT, AT - 59 * 60 - 7), "59:07");
+        assert_eq!(countdown(AT, AT - 3723), "1:02:03");
+        assert_eq!(countdown(AT, AT - 5), "0:05");
+        assert_eq!(countdown(AT, AT), "0:00");
+        assert_eq!(countdown(AT, AT + 1), "expired");
+    }
+
+    #[test]
+    fn recognises_time_claims() {
+        for claim in ["exp", "iat", "nbf", "auth_time"] {
+            assert!(is_time_claim(claim), "{claim}");
+        }
+        for claim in ["sub", "jti", "expires", "origin_jti"] {
+            assert!(!is_time_claim(claim), "{claim}");
+        }
+    }
+}

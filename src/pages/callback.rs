@@ -1,0 +1,97 @@
+//! The redirect URI: the hosted UI sends the browser here with `code` and `state`, or `error`.
+
+use leptos::prelude::*;
+use leptos_router::{
+    NavigateOptions,
+    hooks::{use_location, use_navigate},
+};
+
+use crate::app::Page;
+use crate::auth::{AuthError, use_auth};
+use crate::components::Problem;
+
+/// Finishes signing in: shows progress, then goes to the page the sign-in started from; on
+/// failure, says why in plain words and offers to try again.
+#[component]
+pub fn Callback() -> impl IntoView {
+    let auth = use_auth();
+    let navigate = use_navigate();
+    // Read once: the auth code clears the address bar as soon as it has the query.
+    let query = use_location().search.get_untracked();
+    let outcome = LocalResource::new(move || {
+        let query = query.clone();
+        async move { auth.complete_sign_in(&query).await }
+    });
+    Effect::new(move || {
+        if let Some(Ok(return_path)) = outcome.get() {
+            navigate(
+                &return_path,
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+
+    view! {
+        <h1>"Signing you in"</h1>
+        {move || match outcome.get() {
+            None | Some(Ok(_)) => {
+                view! {
+                    <p class="lead" role="status" aria-live="polite">
+                        "Checking the answer from the sign-in page and the tokens it brought…"
+                    </p>
+                }
+                    .into_any()
+            }
+            Some(Err(error)) => view! { <CallbackFailure error /> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn CallbackFailure(error: AuthError) -> impl IntoView {
+    let auth = use_auth();
+    let title = match &error {
+        AuthError::HostedUi { .. } => "The sign-in page sent you back with an error",
+        AuthError::Token(_) => "The tokens from the sign-in did not pass the checks",
+        AuthError::MissingState
+        | AuthError::UnknownState
+        | AuthError::StateMismatch
+        | AuthError::SignInExpired { .. } => "This sign-in answer cannot be used",
+        _ => "Signing in did not work",
+    };
+    view! {
+        <Problem title detail=capitalize(&error.to_string())>
+            <button
+                class="button button-primary"
+                type="button"
+                on:click=move |_| auth.sign_in(&Page::Home.path())
+            >
+                "Try again"
+            </button>
+        </Problem>
+    }
+}
+
+/// The auth errors read as sentence fragments ("the ID token ..."); a page shows sentences.
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::capitalize;
+
+    #[test]
+    fn messages_start_with_a_capital() {
+        assert_eq!(capitalize("the ID token expired"), "The ID token expired");
+        assert_eq!(capitalize("Already"), "Already");
+        assert_eq!(capitalize(""), "");
+    }
+}

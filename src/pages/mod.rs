@@ -1,0 +1,17 @@
+//! One module per page of the app.
+
+mod api_console;
+mod callback;
+mod home;
+mod not_found;
+mod profile;
+mod sign_in;
+mod signed_out;
+
+pub use api_console::ApiConsole;
+pub use callback::Callback;
+pub use home::Home;
+pub use not_found::NotFound;
+pub use profile::Profile;
+pub use sign_in::SignIn;
+pub use signed_out::SignedOut;

@@ -1,0 +1,153 @@
+//! The profile page: attributes, groups, the decoded tokens, the session's expiry, userInfo.
+
+use leptos::prelude::*;
+
+use crate::auth::jwt::DecodedJwt;
+use crate::auth::{AuthState, Session, use_auth};
+use crate::components::time::{Countdown, Moment};
+use crate::components::{Facts, PageSkeleton, Problem, use_sign_out};
+
+/// Everything the app knows about the signed-in user, with Refresh now and Sign out.
+#[component]
+pub fn Profile() -> impl IntoView {
+    let auth = use_auth();
+    let session = Memo::new(move |_| {
+        auth.state().with(|state| match state {
+            AuthState::SignedIn(session) => Some(session.clone()),
+            _ => None,
+        })
+    });
+    view! {
+        <h1>"Your profile"</h1>
+        <div class="stack">
+            {move || match session.get() {
+                Some(session) => view! { <SessionDetails session /> }.into_any(),
+                None => view! { <PageSkeleton /> }.into_any(),
+            }}
+            <UserInfoCard />
+        </div>
+    }
+}
+
+#[component]
+fn SessionDetails(session: Session) -> impl IntoView {
+    let auth = use_auth();
+    let sign_out = use_sign_out();
+    let refresh = Action::new_local(move |_: &()| async move { auth.refresh().await });
+    let refreshing = refresh.pending();
+    let refresh_error = move || match refresh.value().get() {
+        Some(Err(error)) => {
+            Some(view! { <Problem title="Refreshing failed" detail=error.to_string() /> })
+        }
+        _ => None,
+    };
+    let expires_at = session.expires_at();
+    let groups = session.id_claims.groups.clone();
+    let scopes = session.access_claims.scopes.clone();
+
+    view! {
+        <div class="stack">
+            <section class="card" aria-labelledby="session-heading">
+                <h2 id="session-heading">"Session"</h2>
+                <p class="expiry">
+                    <span>"Tokens expire in"</span>
+                    <Countdown until=expires_at />
+                    <span class="muted"><Moment at=expires_at /></span>
+                </p>
+                {refresh_error}
+                <div class="actions">
+                    <button
+                        class="button button-primary"
+                        type="button"
+                        disabled=refreshing
+                        on:click=move |_| {
+                            refresh.dispatch(());
+                        }
+                    >
+                        {move || if refreshing.get() { "Refreshing…" } else { "Refresh now" }}
+                    </button>
+                    <button class="button" type="button" on:click=move |_| sign_out()>
+                        "Sign out"
+                    </button>
+                </div>
+            </section>
+            <section class="card" aria-labelledby="attributes-heading">
+                <h2 id="attributes-heading">"Attributes and groups"</h2>
+                <dl class="facts">
+                    <dt>"username"</dt>
+                    <dd>{session.username().to_owned()}</dd>
+                    <dt>"email"</dt>
+                    <dd>{session.id_claims.email.clone().unwrap_or_else(|| "(none)".into())}</dd>
+                    <dt>"sub"</dt>
+                    <dd class="mono">{session.id_claims.sub.clone()}</dd>
+                    <dt>"groups"</dt>
+                    <dd><Tags items=groups /></dd>
+                    <dt>"scopes"</dt>
+                    <dd><Tags items=scopes /></dd>
+                </dl>
+            </section>
+            <div class="grid">
+                <TokenCard title="ID token" slug="id-token" token=session.id_token.clone() />
+                <TokenCard
+                    title="Access token"
+                    slug="access-token"
+                    token=session.access_token.clone()
+                />
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn Tags(items: Vec<String>) -> impl IntoView {
+    if items.is_empty() {
+        return view! { <span class="muted">"(none)"</span> }.into_any();
+    }
+    view! {
+        <ul class="tags">
+            {items.into_iter().map(|item| view! { <li class="tag">{item}</li> }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// A decoded token: its header and its claims. The token itself is never shown.
+#[component]
+fn TokenCard(title: &'static str, slug: &'static str, token: DecodedJwt) -> impl IntoView {
+    let heading = format!("{slug}-heading");
+    let labelled_by = heading.clone();
+    view! {
+        <section class="card" aria-labelledby=labelled_by>
+            <h2 id=heading>{title}</h2>
+            <h3>"Header"</h3>
+            <Facts entries=token.header />
+            <h3>"Claims"</h3>
+            <Facts entries=token.claims />
+        </section>
+    }
+}
+
+/// What `/oauth2/userInfo` says about the user (its `sub` is checked against the ID token).
+#[component]
+fn UserInfoCard() -> impl IntoView {
+    let auth = use_auth();
+    let user_info = LocalResource::new(move || async move { auth.user_info().await });
+    view! {
+        <section class="card user-info" aria-labelledby="userinfo-heading">
+            <h2 id="userinfo-heading">"From " <code>"/oauth2/userInfo"</code></h2>
+            <Transition fallback=|| view! { <PageSkeleton /> }>
+                {move || Suspend::new(async move {
+                    match user_info.await {
+                        Ok(info) => view! { <Facts entries=info.attributes /> }.into_any(),
+                        Err(error) => {
+                            view! {
+                                <Problem title="Could not read userInfo" detail=error.to_string() />
+                            }
+                                .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}

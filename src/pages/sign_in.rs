@@ -1,0 +1,95 @@
+//! `/sign-in?return_to=...`: where protected pages send a signed-out visitor. It starts the trip
+//! to the hosted UI at once, and comes back to `return_to` afterwards.
+
+use leptos::prelude::*;
+use leptos_router::{
+    NavigateOptions,
+    hooks::{use_navigate, use_query_map},
+};
+use wasm_bindgen::JsCast;
+use web_sys::{NavigationType, PerformanceNavigationTiming};
+
+use crate::app::{Page, RETURN_TO};
+use crate::auth::{AuthState, sanitize_return_path, use_auth};
+use crate::components::{Problem, SigningOut};
+
+/// Sends the visitor to sign in, unless they just came back here with the Back button (then it
+/// waits for a click, so Back is not a trap) or the session ended with a reason worth reading.
+#[component]
+pub fn SignIn() -> impl IntoView {
+    let auth = use_auth();
+    let signing_out = expect_context::<SigningOut>();
+    let navigate = use_navigate();
+    let query = use_query_map();
+    let return_to = Memo::new(move |_| {
+        sanitize_return_path(
+            &query
+                .read()
+                .get(RETURN_TO)
+                .unwrap_or_else(|| Page::Home.path()),
+        )
+    });
+    let started = StoredValue::new(false);
+    let start = move || {
+        started.set_value(true);
+        auth.sign_in(&return_to.get_untracked());
+    };
+    Effect::new(move || match auth.state().get() {
+        AuthState::SignedIn(_) => navigate(
+            &return_to.get_untracked(),
+            NavigateOptions {
+                replace: true,
+                ..Default::default()
+            },
+        ),
+        AuthState::SignedOut(None)
+            if !started.get_value() && !signing_out.get() && !came_back_with_history() =>
+        {
+            start();
+        }
+        _ => {}
+    });
+
+    view! {
+        <h1>"Sign in to continue"</h1>
+        {move || match auth.state().get() {
+            AuthState::SignedOut(Some(reason)) => {
+                view! { <Problem title="You were signed out" detail=reason.to_string() /> }
+                    .into_any()
+            }
+            AuthState::Failed(error) => {
+                view! { <Problem title="Signing in did not work" detail=error.to_string() /> }
+                    .into_any()
+            }
+            _ => {
+                view! {
+                    <p class="lead" role="status">
+                        "The page you asked for needs you to be signed in. "
+                        "Taking you to the sign-in page…"
+                    </p>
+                }
+                    .into_any()
+            }
+        }}
+        <div class="actions">
+            <button class="button button-primary" type="button" on:click=move |_| start()>
+                "Continue to sign in"
+            </button>
+        </div>
+    }
+}
+
+/// Whether this document was loaded by Back or Forward: the visitor left the hosted UI on
+/// purpose, so sending them straight back there would trap them.
+fn came_back_with_history() -> bool {
+    web_sys::window()
+        .and_then(|window| window.performance())
+        .and_then(|performance| {
+            performance
+                .get_entries_by_type("navigation")
+                .get(0)
+                .dyn_into::<PerformanceNavigationTiming>()
+                .ok()
+        })
+        .is_some_and(|entry| entry.type_() == NavigationType::BackForward)
+}
