@@ -1,3 +1,112 @@
-//! The local stand-in for Cognito and API Gateway.
+//! The local stand-in for Cognito and API Gateway: `cargo run -p devstack -- --help`.
 
-fn main() {}
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use devstack::{Addresses, Config, Listeners, StartError};
+
+/// A local stand-in for Amazon Cognito (managed login, OAuth 2.0, JWKS) and an API Gateway HTTP
+/// API running the `api` handlers, serving the built SPA as well.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// A TOML configuration file (default: the embedded one; see --print-default-config).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Where the Cognito side (hosted UI, token endpoint, issuer) listens.
+    #[arg(long, value_name = "ADDR", default_value_t = devstack::DEFAULT_COGNITO_ADDR)]
+    cognito_addr: SocketAddr,
+    /// Where the API Gateway side listens.
+    #[arg(long, value_name = "ADDR", default_value_t = devstack::DEFAULT_API_ADDR)]
+    api_addr: SocketAddr,
+    /// Where the SPA is served.
+    #[arg(long, value_name = "ADDR", default_value_t = devstack::DEFAULT_SPA_ADDR)]
+    spa_addr: SocketAddr,
+    /// Trunk's output directory with the built SPA.
+    #[arg(long, value_name = "DIR", default_value = "dist")]
+    spa_dir: PathBuf,
+    /// Print the embedded default configuration and exit.
+    #[arg(long)]
+    print_default_config: bool,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let args = Args::parse();
+    if args.print_default_config {
+        print!("{}", devstack::config::EMBEDDED_DEFAULT);
+        return ExitCode::SUCCESS;
+    }
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("devstack: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum RunError {
+    #[error(transparent)]
+    Config(#[from] devstack::ConfigError),
+    #[error(transparent)]
+    Start(#[from] StartError),
+}
+
+async fn run(args: Args) -> Result<(), RunError> {
+    let listeners = Listeners::bind(Addresses {
+        cognito: args.cognito_addr,
+        api: args.api_addr,
+        spa: args.spa_addr,
+    })
+    .await?;
+    let config = match &args.config {
+        Some(path) => Config::from_file(path)?,
+        None => {
+            // The embedded default follows --spa-addr; a config file says what it means.
+            let mut config = Config::embedded_default();
+            config.move_spa_origin(&devstack::default_spa_url(), &listeners.spa_url());
+            config
+        }
+    };
+    let users: Vec<(String, String)> = config
+        .users
+        .iter()
+        .map(|u| (u.username.clone(), u.password.expose().to_owned()))
+        .collect();
+    let spa_built = args.spa_dir.join("index.html").is_file();
+    let mut stack = devstack::spawn(config, listeners, Some(args.spa_dir.clone())).await?;
+
+    println!("devstack is running:");
+    println!("  SPA          {}", stack.spa_url());
+    println!("  hosted UI    {}", stack.cognito_url());
+    println!("  issuer       {}", stack.issuer());
+    println!("  API          {}", stack.api_url());
+    if !spa_built {
+        println!(
+            "  (no SPA in {}: run `cargo xtask dev` or `trunk build`)",
+            args.spa_dir.display()
+        );
+    }
+    println!("demo users (from the config file; kept only as argon2 hashes):");
+    for (username, password) in users {
+        println!("  {username} / {password}");
+    }
+    println!("Ctrl-C stops.");
+
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = stack.wait() => {}
+    }
+    stack.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! The Cognito side: managed login (hosted UI), the OAuth 2.0 endpoints, discovery and JWKS.
+//!
+//! Endpoints and their answers follow `shared/reference/aws-behavior.md`. Where Cognito's
+//! behaviour is not documented, the choice is the RFC's and is said where it is made.
+
+mod authorize;
+mod grants;
+mod login_page;
+mod token;
+mod tokens;
+mod userinfo;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, header};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tower_http::cors::{Any, CorsLayer};
+use url::Url;
+
+use crate::clock::Clock;
+use crate::config::{AppClientConfig, Config};
+use crate::keys::PoolKeys;
+use crate::users::UserStore;
+
+pub use grants::Grants;
+
+/// Largest form body accepted by the endpoints (Cognito's requests are a few hundred bytes).
+const MAX_FORM_BYTES: usize = 16 * 1024;
+
+/// Everything the Cognito endpoints share.
+#[derive(Debug)]
+pub struct CognitoState {
+    /// The configuration (pool, clients, testing switches).
+    pub config: Arc<Config>,
+    /// The pool's signing keys.
+    pub keys: Arc<PoolKeys>,
+    /// Users with hashed passwords.
+    pub users: UserStore,
+    /// The stand-in's clock.
+    pub clock: Clock,
+    /// Where the hosted UI is served, e.g. `http://localhost:9229/`.
+    pub hosted_ui: Url,
+    /// The issuer, e.g. `http://localhost:9229/us-east-1_DevStack01`.
+    pub issuer: String,
+    grants: Mutex<Grants>,
+}
+
+impl CognitoState {
+    /// State for a pool served at `hosted_ui`.
+    pub fn new(
+        config: Arc<Config>,
+        keys: Arc<PoolKeys>,
+        users: UserStore,
+        clock: Clock,
+        hosted_ui: Url,
+    ) -> Self {
+        let issuer = issuer_for(&hosted_ui, &config.user_pool.id);
+        Self {
+            config,
+            keys,
+            users,
+            clock,
+            hosted_ui,
+            issuer,
+            grants: Mutex::new(Grants::default()),
+        }
+    }
+
+    fn client(&self, client_id: &str) -> Option<&AppClientConfig> {
+        self.config.client(client_id)
+    }
+
+    fn grants(&self) -> MutexGuard<'_, Grants> {
+        // A panic while holding the lock cannot leave the maps half-updated in a way that
+        // matters more than refusing every later request would.
+        self.grants
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn endpoint(&self, path: &str) -> String {
+        format!("{}{path}", self.hosted_ui.as_str().trim_end_matches('/'))
+    }
+}
+
+/// The issuer URL for a pool whose hosted UI is at `hosted_ui` (both on one origin locally).
+pub fn issuer_for(hosted_ui: &Url, pool_id: &str) -> String {
+    format!("{}/{pool_id}", hosted_ui.as_str().trim_end_matches('/'))
+}
+
+/// The Cognito router.
+pub fn router(state: Arc<CognitoState>) -> Router {
+    let pool = state.config.user_pool.id.clone();
+    // Cognito sends `Access-Control-Allow-Origin: *` on these (no custom policy); the hosted
+    // UI pages (authorize, login, logout) are navigations and get no CORS headers.
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
+    let api = Router::new()
+        .route("/oauth2/token", post(token::token))
+        .route("/oauth2/revoke", post(token::revoke))
+        .route(
+            "/oauth2/userInfo",
+            get(userinfo::user_info).post(userinfo::user_info),
+        )
+        .route(
+            &format!("/{pool}/.well-known/openid-configuration"),
+            get(discovery),
+        )
+        .route(&format!("/{pool}/.well-known/jwks.json"), get(jwks))
+        .layer(cors);
+    Router::new()
+        .route("/oauth2/authorize", get(authorize::authorize))
+        .route(
+            "/login",
+            get(authorize::login_form).post(authorize::login_submit),
+        )
+        .route("/logout", get(authorize::logout))
+        .route("/login.css", get(login_page::stylesheet))
+        .merge(api)
+        .fallback(not_found)
+        .with_state(state)
+}
+
+async fn not_found() -> Response {
+    login_page::error_page(
+        axum::http::StatusCode::NOT_FOUND,
+        "Not found",
+        "There is no page at this address.",
+    )
+}
+
+/// The discovery document, shaped like Cognito's (no `code_challenge_methods_supported`).
+async fn discovery(State(state): State<Arc<CognitoState>>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "authorization_endpoint": state.endpoint("/oauth2/authorize"),
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "issuer": state.issuer,
+        "jwks_uri": format!("{}/.well-known/jwks.json", state.issuer),
+        "response_types_supported": ["code", "token"],
+        "revocation_endpoint": state.endpoint("/oauth2/revoke"),
+        "scopes_supported": ["openid", "email", "phone", "profile"],
+        "subject_types_supported": ["public"],
+        "token_endpoint": state.endpoint("/oauth2/token"),
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "userinfo_endpoint": state.endpoint("/oauth2/userInfo"),
+    }))
+}
+
+async fn jwks(State(state): State<Arc<CognitoState>>) -> Json<crate::keys::Jwks> {
+    Json(state.keys.jwks())
+}
+
+/// Why a form body was refused.
+#[derive(Debug, thiserror::Error)]
+enum FormError {
+    /// Not `application/x-www-form-urlencoded`.
+    #[error("the body must be application/x-www-form-urlencoded")]
+    ContentType,
+    /// Over [`MAX_FORM_BYTES`] (or the body stream failed).
+    #[error("the body is larger than {MAX_FORM_BYTES} bytes")]
+    TooLarge,
+    /// Not a form, or a parameter repeated.
+    #[error("the body is not a valid form: {0}")]
+    Malformed(String),
+}
+
+/// Reads a urlencoded body of at most [`MAX_FORM_BYTES`]; a repeated parameter is an error
+/// (RFC 6749 section 3.2).
+async fn read_form<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> Result<T, FormError> {
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
+    if !is_form {
+        return Err(FormError::ContentType);
+    }
+    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
+        .await
+        .map_err(|_| FormError::TooLarge)?;
+    serde_urlencoded::from_bytes(&bytes).map_err(|e| FormError::Malformed(e.to_string()))
+}
+
+/// A JSON OAuth error body: `{"error": ..., "error_description": ...}`.
+#[derive(Debug, Serialize)]
+struct OAuthErrorBody {
+    error: &'static str,
+    error_description: String,
+}
+
+fn no_store(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    headers.insert(header::PRAGMA, header::HeaderValue::from_static("no-cache"));
+    response
+}
+
+fn json_response(status: axum::http::StatusCode, body: &impl Serialize) -> Response {
+    no_store((status, Json(body)).into_response())
+}

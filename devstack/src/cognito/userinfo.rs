@@ -1,0 +1,141 @@
+//! `GET /oauth2/userInfo`: the user's attributes for an access token with the `openid` scope.
+//! Unlike API Gateway's authorizer, this endpoint knows about revocation.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::Serialize;
+
+use super::tokens::AccessClaims;
+use super::{CognitoState, OAuthErrorBody, json_response};
+
+/// Why userInfo refused (RFC 6750 3.1).
+#[derive(Debug, thiserror::Error)]
+enum BearerError {
+    /// Missing, malformed, badly signed, expired or revoked token.
+    #[error("invalid_token")]
+    InvalidToken(&'static str),
+    /// The token lacks the `openid` scope.
+    #[error("insufficient_scope")]
+    InsufficientScope,
+}
+
+impl IntoResponse for BearerError {
+    fn into_response(self) -> Response {
+        let (status, description) = match &self {
+            Self::InvalidToken(d) => (StatusCode::UNAUTHORIZED, *d),
+            Self::InsufficientScope => (
+                StatusCode::FORBIDDEN,
+                "the access token lacks the openid scope",
+            ),
+        };
+        let error: &'static str = match self {
+            Self::InvalidToken(_) => "invalid_token",
+            Self::InsufficientScope => "insufficient_scope",
+        };
+        let mut response = json_response(
+            status,
+            &OAuthErrorBody {
+                error,
+                error_description: description.to_owned(),
+            },
+        );
+        if let Ok(value) = HeaderValue::from_str(&format!(
+            "Bearer error=\"{error}\", error_description=\"{description}\""
+        )) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, value);
+        }
+        response
+    }
+}
+
+/// Cognito answers `email_verified` as a string ("true"/"false") here, unlike in the ID token.
+#[derive(Serialize)]
+struct UserInfo<'a> {
+    sub: &'a str,
+    email_verified: String,
+    email: &'a str,
+    username: &'a str,
+}
+
+impl CognitoState {
+    fn check_access_token(&self, headers: &HeaderMap) -> Result<AccessClaims, BearerError> {
+        let token = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(BearerError::InvalidToken(
+                "send Authorization: Bearer <access token>",
+            ))?;
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| BearerError::InvalidToken("the token is not a JWT"))?;
+        let key = &self.keys.access;
+        if header.kid.as_deref() != Some(key.kid()) {
+            return Err(BearerError::InvalidToken(
+                "the token is not an access token of this pool",
+            ));
+        }
+        let jwk = key.jwk();
+        let decoding = DecodingKey::from_rsa_components(&jwk.n, &jwk.e)
+            .map_err(|_| BearerError::InvalidToken("the pool's key cannot be used"))?;
+        let mut validation = Validation::new(Algorithm::RS256);
+        // Expiry is checked against the stand-in's clock below.
+        validation.validate_exp = false;
+        validation.required_spec_claims.clear();
+        validation.set_issuer(&[&self.issuer]);
+        let claims = jsonwebtoken::decode::<AccessClaims>(token, &decoding, &validation)
+            .map_err(|_| {
+                BearerError::InvalidToken("the access token's signature or issuer is not valid")
+            })?
+            .claims;
+        if claims.token_use != "access" {
+            return Err(BearerError::InvalidToken(
+                "the token is not an access token",
+            ));
+        }
+        if claims.exp <= self.clock.now_secs() {
+            return Err(BearerError::InvalidToken("the access token has expired"));
+        }
+        if self.grants().is_revoked(&claims.origin_jti) {
+            return Err(BearerError::InvalidToken(
+                "the access token has been revoked",
+            ));
+        }
+        if !claims.scope.split(' ').any(|s| s == "openid") {
+            return Err(BearerError::InsufficientScope);
+        }
+        Ok(claims)
+    }
+}
+
+/// `GET` or `POST /oauth2/userInfo`.
+pub(super) async fn user_info(
+    State(state): State<Arc<CognitoState>>,
+    headers: HeaderMap,
+) -> Response {
+    let claims = match state.check_access_token(&headers) {
+        Ok(claims) => claims,
+        Err(error) => return error.into_response(),
+    };
+    match state
+        .users
+        .get(&claims.username)
+        .filter(|u| u.sub == claims.sub)
+    {
+        Some(user) => json_response(
+            StatusCode::OK,
+            &UserInfo {
+                sub: &user.sub,
+                email_verified: user.email_verified.to_string(),
+                email: &user.email,
+                username: &user.username,
+            },
+        ),
+        None => BearerError::InvalidToken("the user no longer exists").into_response(),
+    }
+}

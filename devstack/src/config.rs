@@ -1,0 +1,751 @@
+//! The devstack configuration: one TOML file (`devstack.toml` is the embedded default).
+//!
+//! Parsing refuses unknown keys and wrong types (toml's error names the line and the key);
+//! [`Config::validate`] then checks what Cognito itself would refuse, naming the field.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use url::Url;
+
+/// The configuration compiled into the binary: what `cargo run -p devstack` serves.
+pub const EMBEDDED_DEFAULT: &str = include_str!("../devstack.toml");
+
+/// Scopes every Cognito user pool knows without a resource server.
+pub const STANDARD_SCOPES: [&str; 5] = [
+    "openid",
+    "email",
+    "profile",
+    "phone",
+    "aws.cognito.signin.user.admin",
+];
+
+/// Cognito's bounds for access and ID token lifetimes: 5 minutes to 1 day.
+const SHORT_TOKEN_MINUTES: std::ops::RangeInclusive<u32> = 5..=1440;
+/// Cognito's bounds for refresh token lifetimes: 60 minutes to 10 years.
+const REFRESH_TOKEN_MINUTES: std::ops::RangeInclusive<u32> = 60..=3650 * 1440;
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The user pool: its id names the issuer.
+    pub user_pool: UserPoolConfig,
+    /// Resource servers and their custom scopes.
+    #[serde(default)]
+    pub resource_servers: Vec<ResourceServerConfig>,
+    /// App clients (public, no secret).
+    pub app_clients: Vec<AppClientConfig>,
+    /// Users who can sign in.
+    #[serde(default)]
+    pub users: Vec<UserConfig>,
+    /// The API Gateway side: routes and CORS (see [`crate::gateway`] for the format).
+    #[serde(default)]
+    pub api: crate::gateway::ApiConfig,
+    /// What the SPA is told in `/config.json`.
+    #[serde(default)]
+    pub spa: SpaConfig,
+    /// Switches for tests of the clients' error paths.
+    #[serde(default)]
+    pub testing: TestingConfig,
+}
+
+/// `[user_pool]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserPoolConfig {
+    /// `<region>_<suffix>`, e.g. `us-east-1_DevStack01`.
+    pub id: String,
+    /// e.g. `us-east-1`.
+    pub region: String,
+}
+
+/// `[[resource_servers]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceServerConfig {
+    /// Prefix of its scopes, e.g. `api` for `api/read`.
+    pub identifier: String,
+    /// A display name.
+    #[serde(default)]
+    pub name: String,
+    /// Scope names without the prefix, e.g. `read`.
+    pub scopes: Vec<String>,
+}
+
+/// `[[app_clients]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppClientConfig {
+    /// The client id (public client: there is no secret).
+    pub client_id: String,
+    /// A display name, shown on the login page.
+    #[serde(default)]
+    pub name: String,
+    /// Allowed `redirect_uri` values, compared exactly.
+    pub callback_urls: Vec<String>,
+    /// Allowed `logout_uri` values, compared exactly.
+    #[serde(default)]
+    pub logout_urls: Vec<String>,
+    /// Scopes the client may ask for.
+    pub allowed_scopes: Vec<String>,
+    /// Access token lifetime, 5 to 1440.
+    #[serde(default = "default_short_token_minutes")]
+    pub access_token_validity_minutes: u32,
+    /// ID token lifetime, 5 to 1440.
+    #[serde(default = "default_short_token_minutes")]
+    pub id_token_validity_minutes: u32,
+    /// Refresh token lifetime, 60 to 5256000 (10 years).
+    #[serde(default = "default_refresh_token_minutes")]
+    pub refresh_token_validity_minutes: u32,
+    /// Whether a refresh returns a new refresh token and retires the old one.
+    #[serde(default)]
+    pub refresh_token_rotation: bool,
+}
+
+fn default_short_token_minutes() -> u32 {
+    60
+}
+
+fn default_refresh_token_minutes() -> u32 {
+    30 * 1440
+}
+
+/// `[[users]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    /// The sign-in name (`cognito:username`).
+    pub username: String,
+    /// The `email` attribute.
+    pub email: String,
+    /// `email_verified`.
+    #[serde(default = "default_true")]
+    pub email_verified: bool,
+    /// Plain text in the file (demo users only); hashed with argon2 at start.
+    pub password: Password,
+    /// Group names, reported in `cognito:groups`.
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// A password from the config file; `Debug` does not print it.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Password(String);
+
+impl Password {
+    /// The plain text, for hashing.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// `[spa]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpaConfig {
+    /// The app client the SPA uses; the first one when absent.
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// Where the SPA keeps tokens.
+    #[serde(default)]
+    pub token_storage: TokenStorage,
+}
+
+/// Where the SPA keeps its tokens (never localStorage).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenStorage {
+    /// In memory only: a reload signs the user out.
+    #[default]
+    Memory,
+    /// In sessionStorage: survives a reload, not the tab.
+    Session,
+}
+
+/// `[testing]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestingConfig {
+    /// Issue tokens with a corrupted signature, so clients' refusal can be tested end to end.
+    #[serde(default)]
+    pub tamper_signatures: bool,
+}
+
+/// Why a configuration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {}: {source}", path.display())]
+    Read {
+        /// The file asked for.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// Not TOML, an unknown key or a value of the wrong type (the message has line and key).
+    #[error("config is not valid: {0}")]
+    Parse(#[from] toml::de::Error),
+    /// A value Cognito would refuse.
+    #[error("config field `{field}` is not valid: {reason}")]
+    Invalid {
+        /// Path of the field, e.g. `app_clients[0].callback_urls[1]`.
+        field: String,
+        /// What is wrong and what would be right.
+        reason: String,
+    },
+}
+
+fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+impl Config {
+    /// The embedded default (`devstack.toml`).
+    pub fn embedded_default() -> Self {
+        match Self::from_toml_str(EMBEDDED_DEFAULT) {
+            Ok(config) => config,
+            // The embedded file is checked by a unit test; it cannot be wrong in a build.
+            Err(error) => panic!("the embedded devstack.toml is not valid: {error}"),
+        }
+    }
+
+    /// Parses and validates a configuration.
+    pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
+        let config: Self = toml::from_str(text)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reads, parses and validates a configuration file.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_toml_str(&text)
+    }
+
+    /// The app client with this id.
+    pub fn client(&self, client_id: &str) -> Option<&AppClientConfig> {
+        self.app_clients.iter().find(|c| c.client_id == client_id)
+    }
+
+    /// The app client the SPA is pointed at.
+    pub fn spa_client(&self) -> Option<&AppClientConfig> {
+        match &self.spa.client_id {
+            Some(id) => self.client(id),
+            None => self.app_clients.first(),
+        }
+    }
+
+    /// Moves every URL on `from`'s origin (callback, sign-out and CORS origins) to `to`'s origin.
+    ///
+    /// Tests bind the SPA on an ephemeral port and use this to point the default client at it:
+    /// `config.move_spa_origin("http://localhost:8080", &listeners.spa_url())`.
+    pub fn move_spa_origin(&mut self, from: &Url, to: &Url) {
+        let from = from.origin().ascii_serialization();
+        let to = to.origin().ascii_serialization();
+        let rebase = |url: &mut String| {
+            if let Some(rest) = url.strip_prefix(&from)
+                && (rest.is_empty() || rest.starts_with('/'))
+            {
+                *url = format!("{to}{rest}");
+            }
+        };
+        for client in &mut self.app_clients {
+            client.callback_urls.iter_mut().for_each(rebase);
+            client.logout_urls.iter_mut().for_each(rebase);
+        }
+        self.api.cors.allow_origins.iter_mut().for_each(rebase);
+    }
+
+    /// Checks what Cognito would refuse; the error names the field.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_pool()?;
+        let scopes = self.validate_resource_servers()?;
+        self.validate_clients(&scopes)?;
+        self.validate_users()?;
+        self.api
+            .validate()
+            .map_err(|e| invalid(e.field, e.reason))?;
+        for (i, route) in self.api.routes.iter().enumerate() {
+            for (j, scope) in route.authorization_scopes.iter().enumerate() {
+                if !scopes.contains(scope) {
+                    return Err(invalid(
+                        format!("api.routes[{i}].authorization_scopes[{j}]"),
+                        format!("{scope:?} is not a scope of this user pool"),
+                    ));
+                }
+            }
+        }
+        if let Some(id) = &self.spa.client_id
+            && self.client(id).is_none()
+        {
+            return Err(invalid(
+                "spa.client_id",
+                format!("no app client has client_id {id:?}"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn validate_pool(&self) -> Result<(), ConfigError> {
+        let region = &self.user_pool.region;
+        let region_ok = !region.is_empty()
+            && region
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !region_ok {
+            return Err(invalid(
+                "user_pool.region",
+                format!("{region:?} is not a region name like \"us-east-1\""),
+            ));
+        }
+        let suffix_ok = self
+            .user_pool
+            .id
+            .strip_prefix(region.as_str())
+            .and_then(|rest| rest.strip_prefix('_'))
+            .is_some_and(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric()));
+        if !suffix_ok {
+            return Err(invalid(
+                "user_pool.id",
+                format!(
+                    "{:?} must be \"{region}_\" followed by letters and digits, e.g. \"{region}_DevStack01\"",
+                    self.user_pool.id
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Returns every scope a client may be allowed: the standard ones and the custom ones.
+    fn validate_resource_servers(&self) -> Result<HashSet<String>, ConfigError> {
+        let mut scopes: HashSet<String> = STANDARD_SCOPES.iter().map(|s| s.to_string()).collect();
+        let mut identifiers = HashSet::new();
+        for (i, server) in self.resource_servers.iter().enumerate() {
+            let field = format!("resource_servers[{i}]");
+            if !is_token(&server.identifier) {
+                return Err(invalid(
+                    format!("{field}.identifier"),
+                    "must be non-empty, without spaces",
+                ));
+            }
+            if !identifiers.insert(&server.identifier) {
+                return Err(invalid(
+                    format!("{field}.identifier"),
+                    format!("{:?} is used twice", server.identifier),
+                ));
+            }
+            for (j, scope) in server.scopes.iter().enumerate() {
+                if !is_token(scope) || scope.contains('/') {
+                    return Err(invalid(
+                        format!("{field}.scopes[{j}]"),
+                        "must be non-empty, without spaces or '/' (the identifier is prefixed)",
+                    ));
+                }
+                scopes.insert(format!("{}/{scope}", server.identifier));
+            }
+        }
+        Ok(scopes)
+    }
+
+    fn validate_clients(&self, known_scopes: &HashSet<String>) -> Result<(), ConfigError> {
+        if self.app_clients.is_empty() {
+            return Err(invalid("app_clients", "at least one app client is needed"));
+        }
+        let mut ids = HashSet::new();
+        for (i, client) in self.app_clients.iter().enumerate() {
+            let field = format!("app_clients[{i}]");
+            let id_ok = !client.client_id.is_empty()
+                && client.client_id.len() <= 128
+                && client.client_id.chars().all(|c| c.is_ascii_alphanumeric());
+            if !id_ok {
+                return Err(invalid(
+                    format!("{field}.client_id"),
+                    "must be 1 to 128 letters and digits",
+                ));
+            }
+            if !ids.insert(&client.client_id) {
+                return Err(invalid(
+                    format!("{field}.client_id"),
+                    format!("{:?} is used twice", client.client_id),
+                ));
+            }
+            if client.callback_urls.is_empty() {
+                return Err(invalid(
+                    format!("{field}.callback_urls"),
+                    "at least one callback URL is needed for the code flow",
+                ));
+            }
+            for (j, url) in client.callback_urls.iter().enumerate() {
+                check_redirect_url(url)
+                    .map_err(|r| invalid(format!("{field}.callback_urls[{j}]"), r))?;
+            }
+            for (j, url) in client.logout_urls.iter().enumerate() {
+                check_redirect_url(url)
+                    .map_err(|r| invalid(format!("{field}.logout_urls[{j}]"), r))?;
+            }
+            if client.allowed_scopes.is_empty() {
+                return Err(invalid(
+                    format!("{field}.allowed_scopes"),
+                    "at least one scope is needed",
+                ));
+            }
+            for (j, scope) in client.allowed_scopes.iter().enumerate() {
+                if !known_scopes.contains(scope) {
+                    return Err(invalid(
+                        format!("{field}.allowed_scopes[{j}]"),
+                        format!(
+                            "{scope:?} is neither a standard scope ({}) nor a resource server scope",
+                            STANDARD_SCOPES.join(", ")
+                        ),
+                    ));
+                }
+            }
+            let has_openid = client.allowed_scopes.iter().any(|s| s == "openid");
+            if !has_openid
+                && client
+                    .allowed_scopes
+                    .iter()
+                    .any(|s| matches!(s.as_str(), "email" | "profile" | "phone"))
+            {
+                return Err(invalid(
+                    format!("{field}.allowed_scopes"),
+                    "email, profile and phone need openid as well (as in Cognito)",
+                ));
+            }
+            let lifetimes = [
+                (
+                    "access_token_validity_minutes",
+                    client.access_token_validity_minutes,
+                    &SHORT_TOKEN_MINUTES,
+                ),
+                (
+                    "id_token_validity_minutes",
+                    client.id_token_validity_minutes,
+                    &SHORT_TOKEN_MINUTES,
+                ),
+                (
+                    "refresh_token_validity_minutes",
+                    client.refresh_token_validity_minutes,
+                    &REFRESH_TOKEN_MINUTES,
+                ),
+            ];
+            for (name, minutes, bounds) in lifetimes {
+                if !bounds.contains(&minutes) {
+                    return Err(invalid(
+                        format!("{field}.{name}"),
+                        format!(
+                            "{minutes} is outside Cognito's bounds of {} to {} minutes",
+                            bounds.start(),
+                            bounds.end()
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_users(&self) -> Result<(), ConfigError> {
+        let mut names = HashSet::new();
+        for (i, user) in self.users.iter().enumerate() {
+            let field = format!("users[{i}]");
+            if !is_token(&user.username) || user.username.len() > 128 {
+                return Err(invalid(
+                    format!("{field}.username"),
+                    "must be 1 to 128 characters without spaces",
+                ));
+            }
+            if !names.insert(user.username.to_lowercase()) {
+                return Err(invalid(
+                    format!("{field}.username"),
+                    format!(
+                        "{:?} is used twice (usernames are case-insensitive)",
+                        user.username
+                    ),
+                ));
+            }
+            let email_ok = user.email.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty() && domain.contains('.') && is_token(&user.email)
+            });
+            if !email_ok {
+                return Err(invalid(
+                    format!("{field}.email"),
+                    format!("{:?} is not an email address", user.email),
+                ));
+            }
+            if user.password.expose().chars().count() < 8 {
+                return Err(invalid(
+                    format!("{field}.password"),
+                    "must have at least 8 characters (Cognito's default policy)",
+                ));
+            }
+            for (j, group) in user.groups.iter().enumerate() {
+                if !is_token(group) {
+                    return Err(invalid(
+                        format!("{field}.groups[{j}]"),
+                        "must be non-empty, without spaces",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Non-empty and free of whitespace and control characters.
+fn is_token(value: &str) -> bool {
+    !value.is_empty() && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// Cognito's rule for callback and sign-out URLs: absolute, https (or http on localhost), no fragment.
+fn check_redirect_url(value: &str) -> Result<(), String> {
+    let url = Url::parse(value).map_err(|e| format!("{value:?} is not an absolute URL: {e}"))?;
+    let local_http = url.scheme() == "http"
+        && matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    if url.scheme() != "https" && !local_http {
+        return Err(format!(
+            "{value:?} must use https (http is allowed only for localhost and 127.0.0.1)"
+        ));
+    }
+    if url.fragment().is_some() {
+        return Err(format!("{value:?} must not have a #fragment"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(edit: impl FnOnce(&mut toml::Table)) -> Result<Config, ConfigError> {
+        let mut table: toml::Table = toml::from_str(EMBEDDED_DEFAULT).unwrap();
+        edit(&mut table);
+        Config::from_toml_str(&toml::to_string(&table).unwrap())
+    }
+
+    fn client(table: &mut toml::Table) -> &mut toml::Table {
+        table["app_clients"].as_array_mut().unwrap()[0]
+            .as_table_mut()
+            .unwrap()
+    }
+
+    fn invalid_field(result: Result<Config, ConfigError>) -> (String, String) {
+        match result {
+            Err(ConfigError::Invalid { field, reason }) => (field, reason),
+            other => panic!("expected a semantic error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn embedded_default_matches_the_contract() {
+        let config = Config::embedded_default();
+        assert_eq!(config.user_pool.id, "us-east-1_DevStack01");
+        let client = config.client("3n4b5urk1ft4fl3mg5e62d9ado").unwrap();
+        assert_eq!(client.callback_urls, ["http://localhost:8080/callback"]);
+        assert_eq!(client.logout_urls, ["http://localhost:8080/signed-out"]);
+        assert_eq!(
+            client.allowed_scopes,
+            ["openid", "email", "profile", "api/read", "api/write"]
+        );
+        assert_eq!(client.refresh_token_validity_minutes, 30 * 1440);
+        assert!(!client.refresh_token_rotation);
+        let names: Vec<_> = config.users.iter().map(|u| u.username.as_str()).collect();
+        assert_eq!(names, ["demo", "admin"]);
+        assert!(!config.testing.tamper_signatures);
+        assert_eq!(config.spa.token_storage, TokenStorage::Memory);
+    }
+
+    #[test]
+    fn unknown_key_is_refused_with_its_name() {
+        let error =
+            Config::from_toml_str(&format!("{EMBEDDED_DEFAULT}\n[extra]\nx = 1\n")).unwrap_err();
+        assert!(matches!(error, ConfigError::Parse(_)));
+        assert!(
+            error.to_string().contains("unknown field `extra`"),
+            "{error}"
+        );
+
+        let error = with(|t| {
+            client(t).insert("secret".into(), "x".into());
+        })
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("unknown field `secret`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn wrong_type_names_the_key() {
+        let error = with(|t| {
+            client(t).insert("refresh_token_rotation".into(), "yes".into());
+        })
+        .unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("refresh_token_rotation"), "{message}");
+        assert!(message.contains("expected a boolean"), "{message}");
+    }
+
+    #[test]
+    fn lifetimes_outside_cognito_bounds_are_refused() {
+        let (field, reason) = invalid_field(with(|t| {
+            client(t).insert("access_token_validity_minutes".into(), 4.into());
+        }));
+        assert_eq!(field, "app_clients[0].access_token_validity_minutes");
+        assert!(reason.contains("5 to 1440"), "{reason}");
+
+        let (field, _) = invalid_field(with(|t| {
+            client(t).insert("id_token_validity_minutes".into(), 1441.into());
+        }));
+        assert_eq!(field, "app_clients[0].id_token_validity_minutes");
+
+        let (field, reason) = invalid_field(with(|t| {
+            client(t).insert("refresh_token_validity_minutes".into(), 59.into());
+        }));
+        assert_eq!(field, "app_clients[0].refresh_token_validity_minutes");
+        assert!(reason.contains("60 to 5256000"), "{reason}");
+
+        assert!(
+            with(|t| {
+                client(t).insert("refresh_token_validity_minutes".into(), 5_256_000.into());
+                client(t).insert("access_token_validity_minutes".into(), 5.into());
+            })
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn callback_urls_must_be_https_or_local_http() {
+        for (url, accepted) in [
+            ("https://app.example.com/callback", true),
+            ("http://localhost:8080/callback", true),
+            ("http://127.0.0.1:9000/cb", true),
+            ("http://app.example.com/callback", false),
+            ("/callback", false),
+            ("https://app.example.com/cb#frag", false),
+        ] {
+            let result = with(|t| {
+                client(t).insert("callback_urls".into(), toml::Value::Array(vec![url.into()]));
+            });
+            if accepted {
+                assert!(result.is_ok(), "{url}: {result:?}");
+            } else {
+                let (field, reason) = invalid_field(result);
+                assert_eq!(field, "app_clients[0].callback_urls[0]", "{url}");
+                assert!(reason.contains(url), "{reason}");
+            }
+        }
+        let (field, _) = invalid_field(with(|t| {
+            client(t).insert(
+                "logout_urls".into(),
+                toml::Value::Array(vec!["https://ok.example/".into(), "ftp://x/".into()]),
+            );
+        }));
+        assert_eq!(field, "app_clients[0].logout_urls[1]");
+    }
+
+    #[test]
+    fn scopes_must_exist() {
+        let (field, reason) = invalid_field(with(|t| {
+            client(t)["allowed_scopes"]
+                .as_array_mut()
+                .unwrap()
+                .push("api/delete".into());
+        }));
+        assert_eq!(field, "app_clients[0].allowed_scopes[5]");
+        assert!(reason.contains("\"api/delete\""), "{reason}");
+
+        let (field, _) = invalid_field(with(|t| {
+            client(t).insert(
+                "allowed_scopes".into(),
+                toml::Value::Array(vec!["email".into()]),
+            );
+        }));
+        assert_eq!(field, "app_clients[0].allowed_scopes");
+    }
+
+    #[test]
+    fn usernames_are_unique_ignoring_case() {
+        let (field, reason) = invalid_field(with(|t| {
+            let users = t["users"].as_array_mut().unwrap();
+            let mut twin = users[0].clone();
+            twin.as_table_mut()
+                .unwrap()
+                .insert("username".into(), "DEMO".into());
+            users.push(twin);
+        }));
+        assert_eq!(field, "users[2].username");
+        assert!(reason.contains("used twice"), "{reason}");
+    }
+
+    #[test]
+    fn pool_id_must_start_with_region() {
+        let (field, _) = invalid_field(with(|t| {
+            t["user_pool"]
+                .as_table_mut()
+                .unwrap()
+                .insert("id".into(), "eu-west-1_Abc".into());
+        }));
+        assert_eq!(field, "user_pool.id");
+    }
+
+    #[test]
+    fn duplicate_client_and_unknown_spa_client_are_refused() {
+        let (field, _) = invalid_field(with(|t| {
+            let clients = t["app_clients"].as_array_mut().unwrap();
+            let twin = clients[0].clone();
+            clients.push(twin);
+        }));
+        assert_eq!(field, "app_clients[1].client_id");
+
+        let (field, _) = invalid_field(with(|t| {
+            t["spa"]
+                .as_table_mut()
+                .unwrap()
+                .insert("client_id".into(), "nope".into());
+        }));
+        assert_eq!(field, "spa.client_id");
+    }
+
+    #[test]
+    fn move_spa_origin_rewrites_only_that_origin() {
+        let mut config = Config::embedded_default();
+        config.app_clients[0]
+            .callback_urls
+            .push("https://other.example/callback".into());
+        config.move_spa_origin(
+            &Url::parse("http://localhost:8080").unwrap(),
+            &Url::parse("http://localhost:41234/").unwrap(),
+        );
+        let client = &config.app_clients[0];
+        assert_eq!(
+            client.callback_urls,
+            [
+                "http://localhost:41234/callback",
+                "https://other.example/callback"
+            ]
+        );
+        assert_eq!(client.logout_urls, ["http://localhost:41234/signed-out"]);
+        assert_eq!(config.api.cors.allow_origins, ["http://localhost:41234"]);
+        config.validate().unwrap();
+    }
+}
