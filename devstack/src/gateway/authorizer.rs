@@ -1,0 +1,389 @@
+//! API Gateway's JWT authorizer for HTTP APIs.
+//!
+//! The rules (AWS developer guide, "http-api-jwt-authorizer"):
+//! - the token comes from the `Authorization` header, with or without `Bearer `;
+//! - RS256 only (the algorithm is pinned; `alg: none` and HMAC are refused); `kid` must name a
+//!   key of the issuer's JWKS;
+//! - `iss` equals the configured issuer; `aud`, or `client_id` when there is no `aud`, is one of
+//!   the configured audiences;
+//! - `exp` is in the future, `nbf` and `iat` are not (no leeway: devstack and its callers share
+//!   one clock);
+//! - a route with authorization scopes needs one of them in the token's `scope` (or `scp`).
+//!
+//! Every failure is 401 `{"message":"Unauthorized"}` with `www-authenticate: Bearer scope=""
+//! error="invalid_token" error_description="…"`, the form API Gateway's troubleshooting guide
+//! shows; a request without a token gets the bare challenge `Bearer` (RFC 6750 3.1: no error
+//! code when no credentials were sent). A missing scope is 403 `{"message":"Forbidden"}` with
+//! `error="insufficient_scope"`. Error descriptions are fixed texts: nothing from the token is
+//! echoed into headers, and the token is never logged.
+
+use std::collections::HashMap;
+
+use axum::{
+    Json,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use jsonwebtoken::{
+    Algorithm, DecodingKey, Validation, decode, decode_header,
+    errors::ErrorKind,
+    jwk::{AlgorithmParameters, JwkSet, KeyAlgorithm},
+};
+use serde_json::{Map, Value, json};
+
+/// The pool's issuer and audiences, and the public keys to check signatures with.
+#[derive(Clone)]
+pub struct JwtAuthorizer {
+    issuer: String,
+    audiences: Vec<String>,
+    keys: HashMap<String, DecodingKey>,
+}
+
+impl std::fmt::Debug for JwtAuthorizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtAuthorizer")
+            .field("issuer", &self.issuer)
+            .field("audiences", &self.audiences)
+            .field("kids", &self.keys.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// A key of the JWKS that the authorizer cannot use.
+#[derive(Debug, thiserror::Error)]
+pub enum JwksError {
+    /// A key has no `kid`, so no token could name it.
+    #[error("JWKS key #{index} has no `kid`")]
+    MissingKid {
+        /// Position of the key in `keys`.
+        index: usize,
+    },
+    /// A key is not an RS256 RSA key (API Gateway's JWT authorizer only supports RSA).
+    #[error("JWKS key {kid:?} is not an RSA key for RS256")]
+    NotRs256 {
+        /// The key's id.
+        kid: String,
+    },
+    /// A key's modulus or exponent cannot be decoded.
+    #[error("JWKS key {kid:?} cannot be read: {source}")]
+    Unreadable {
+        /// The key's id.
+        kid: String,
+        /// What the JWT library said.
+        source: jsonwebtoken::errors::Error,
+    },
+}
+
+/// What a valid token tells the integration (`requestContext.authorizer.jwt`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorized {
+    /// Every claim, stringified as API Gateway does (see [`claim_to_string`]).
+    pub claims: HashMap<String, String>,
+    /// The token's scopes when the route checks scopes; `None` otherwise (API Gateway then
+    /// sends `"scopes": null`).
+    pub scopes: Option<Vec<String>>,
+}
+
+/// Why the authorizer refused a request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthorizerError {
+    /// No token in the `Authorization` header.
+    #[error("no token in the Authorization header")]
+    MissingToken,
+    /// The token is not valid; the text is the `error_description` sent back.
+    #[error("{0}")]
+    InvalidToken(&'static str),
+    /// The token is valid but has none of the route's scopes.
+    #[error("the token has none of the scopes {required:?}")]
+    InsufficientScope {
+        /// The route's authorization scopes.
+        required: Vec<String>,
+    },
+}
+
+impl IntoResponse for AuthorizerError {
+    fn into_response(self) -> Response {
+        let (status, message, challenge) = match &self {
+            Self::MissingToken => (
+                StatusCode::UNAUTHORIZED,
+                "Unauthorized",
+                "Bearer".to_owned(),
+            ),
+            Self::InvalidToken(description) => (
+                StatusCode::UNAUTHORIZED,
+                "Unauthorized",
+                format!(
+                    "Bearer scope=\"\" error=\"invalid_token\" error_description=\"{description}\""
+                ),
+            ),
+            Self::InsufficientScope { required } => (
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                format!(
+                    "Bearer scope=\"{}\" error=\"insufficient_scope\" error_description=\"expected scopes: [{}]\"",
+                    required.join(" "),
+                    required.join(" ")
+                ),
+            ),
+        };
+        let mut response = (status, Json(json!({ "message": message }))).into_response();
+        // Scopes are validated as printable ASCII without quotes, so this cannot fail.
+        if let Ok(value) = HeaderValue::from_str(&challenge) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, value);
+        }
+        response
+    }
+}
+
+impl JwtAuthorizer {
+    /// An authorizer for tokens of `issuer` meant for one of `audiences` (app client ids),
+    /// checked with the RS256 keys of `jwks`.
+    pub fn new(
+        issuer: impl Into<String>,
+        audiences: Vec<String>,
+        jwks: &JwkSet,
+    ) -> Result<Self, JwksError> {
+        let mut keys = HashMap::new();
+        for (index, jwk) in jwks.keys.iter().enumerate() {
+            let kid = jwk
+                .common
+                .key_id
+                .clone()
+                .ok_or(JwksError::MissingKid { index })?;
+            let rs256 = matches!(jwk.algorithm, AlgorithmParameters::RSA(_))
+                && jwk
+                    .common
+                    .key_algorithm
+                    .is_none_or(|alg| alg == KeyAlgorithm::RS256);
+            if !rs256 {
+                return Err(JwksError::NotRs256 { kid });
+            }
+            let key = DecodingKey::from_jwk(jwk).map_err(|source| JwksError::Unreadable {
+                kid: kid.clone(),
+                source,
+            })?;
+            keys.insert(kid, key);
+        }
+        Ok(Self {
+            issuer: issuer.into(),
+            audiences,
+            keys,
+        })
+    }
+
+    /// The issuer tokens must name in `iss`.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// Checks the request's token against API Gateway's rules and the route's `scopes` (any
+    /// one of them suffices; none configured means no scope check).
+    pub fn authorize(
+        &self,
+        headers: &HeaderMap,
+        scopes: &[String],
+    ) -> Result<Authorized, AuthorizerError> {
+        let token = bearer_token(headers)?;
+        let claims = self.verify(token)?;
+        let token_scopes = token_scopes(&claims);
+        if !scopes.is_empty() && !scopes.iter().any(|s| token_scopes.contains(s)) {
+            return Err(AuthorizerError::InsufficientScope {
+                required: scopes.to_vec(),
+            });
+        }
+        Ok(Authorized {
+            claims: claims
+                .iter()
+                .map(|(name, value)| (name.clone(), claim_to_string(value)))
+                .collect(),
+            scopes: (!scopes.is_empty()).then_some(token_scopes),
+        })
+    }
+
+    fn verify(&self, token: &str) -> Result<Map<String, Value>, AuthorizerError> {
+        use AuthorizerError::InvalidToken;
+        // `alg: none` is not an algorithm jsonwebtoken knows, so such a header fails here.
+        let header = decode_header(token).map_err(|_| InvalidToken("the token is malformed"))?;
+        if header.alg != Algorithm::RS256 {
+            return Err(InvalidToken(
+                "the signing method is invalid: only RS256 is accepted",
+            ));
+        }
+        let kid = header.kid.ok_or(InvalidToken("the token has no kid"))?;
+        let key = self.keys.get(&kid).ok_or(InvalidToken(
+            "no key in the issuer's JWKS matches the token's kid",
+        ))?;
+
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.leeway = 0;
+        validation.validate_nbf = true;
+        // The audience rule (aud, else client_id) is API Gateway's own; checked below.
+        validation.validate_aud = false;
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_required_spec_claims(&["exp", "iss"]);
+        let claims = decode::<Map<String, Value>>(token, key, &validation)
+            .map_err(|error| {
+                InvalidToken(match error.kind() {
+                    ErrorKind::ExpiredSignature => "the token has expired",
+                    ErrorKind::ImmatureSignature => "the token is not valid yet",
+                    ErrorKind::InvalidIssuer => "the token does not have a valid issuer",
+                    ErrorKind::InvalidSignature => "the token signature is invalid",
+                    ErrorKind::MissingRequiredClaim(claim) if claim == "iss" => {
+                        "the token does not have a valid issuer"
+                    }
+                    ErrorKind::MissingRequiredClaim(_) => "the token has no exp claim",
+                    _ => "the token is malformed",
+                })
+            })?
+            .claims;
+
+        if !self.audience_matches(&claims) {
+            return Err(InvalidToken("the token does not have a valid audience"));
+        }
+        match claims.get("iat") {
+            None => {}
+            Some(iat) => match iat.as_f64() {
+                Some(iat) if iat <= now_seconds() => {}
+                Some(_) => return Err(InvalidToken("the token was issued in the future")),
+                None => return Err(InvalidToken("the token's iat is not a number")),
+            },
+        }
+        Ok(claims)
+    }
+
+    /// `aud` (a string or an array) when present, else `client_id`.
+    fn audience_matches(&self, claims: &Map<String, Value>) -> bool {
+        let allowed = |value: &Value| {
+            value
+                .as_str()
+                .is_some_and(|text| self.audiences.iter().any(|a| a == text))
+        };
+        match claims.get("aud") {
+            Some(Value::Array(items)) => items.iter().any(allowed),
+            Some(aud) => allowed(aud),
+            None => claims.get("client_id").is_some_and(allowed),
+        }
+    }
+}
+
+fn now_seconds() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs_f64())
+        .unwrap_or_default()
+}
+
+/// The token of the `Authorization` header, with or without the `Bearer ` prefix.
+fn bearer_token(headers: &HeaderMap) -> Result<&str, AuthorizerError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(AuthorizerError::MissingToken);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| AuthorizerError::InvalidToken("the token is malformed"))?
+        .trim();
+    let token = match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim_start(),
+        None if value.eq_ignore_ascii_case("bearer") => "",
+        _ => value,
+    };
+    if token.is_empty() {
+        return Err(AuthorizerError::MissingToken);
+    }
+    Ok(token)
+}
+
+/// The token's scopes: `scope` (space separated), else `scp` (space separated or an array).
+fn token_scopes(claims: &Map<String, Value>) -> Vec<String> {
+    match claims.get("scope").or_else(|| claims.get("scp")) {
+        Some(Value::String(text)) => text.split_whitespace().map(str::to_owned).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A claim as API Gateway hands it to the integration: strings as they are, numbers in decimal,
+/// arrays as `[a b]` (so `cognito:groups` arrives as `"[admin users]"`). Objects become JSON
+/// text and `null` an empty string; API Gateway's documents say nothing of those (unverified).
+pub fn claim_to_string(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Null => String::new(),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(claim_to_string).collect();
+            format!("[{}]", items.join(" "))
+        }
+        Value::Bool(_) | Value::Number(_) | Value::Object(_) => value.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claims_are_stringified_like_api_gateway() {
+        assert_eq!(claim_to_string(&json!("demo")), "demo");
+        assert_eq!(claim_to_string(&json!(1_732_243_600)), "1732243600");
+        assert_eq!(claim_to_string(&json!(true)), "true");
+        assert_eq!(claim_to_string(&json!(["admin", "users"])), "[admin users]");
+        assert_eq!(claim_to_string(&json!([])), "[]");
+        assert_eq!(claim_to_string(&json!({"a": 1})), r#"{"a":1}"#);
+    }
+
+    #[test]
+    fn the_token_comes_with_or_without_bearer() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(bearer_token(&headers), Err(AuthorizerError::MissingToken));
+        for (value, token) in [
+            ("Bearer abc", "abc"),
+            ("bearer  abc", "abc"),
+            ("abc", "abc"),
+        ] {
+            headers.insert(header::AUTHORIZATION, HeaderValue::from_static(value));
+            assert_eq!(bearer_token(&headers), Ok(token), "{value}");
+        }
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer "));
+        assert_eq!(bearer_token(&headers), Err(AuthorizerError::MissingToken));
+    }
+
+    #[test]
+    fn scopes_come_from_scope_or_scp() {
+        let claims = |value: Value| value.as_object().cloned().expect("object");
+        assert_eq!(
+            token_scopes(&claims(json!({"scope": "openid  api/read"}))),
+            ["openid", "api/read"]
+        );
+        assert_eq!(
+            token_scopes(&claims(json!({"scp": ["a", "b"]}))),
+            ["a", "b"]
+        );
+        assert_eq!(token_scopes(&claims(json!({"scp": "a b"}))), ["a", "b"]);
+        assert!(token_scopes(&claims(json!({"sub": "x"}))).is_empty());
+    }
+
+    #[test]
+    fn refusals_answer_like_api_gateway() {
+        let response = AuthorizerError::InvalidToken("the token has expired").into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            response.headers()[header::WWW_AUTHENTICATE],
+            "Bearer scope=\"\" error=\"invalid_token\" error_description=\"the token has expired\""
+        );
+        let response = AuthorizerError::InsufficientScope {
+            required: vec!["api/read".into()],
+        }
+        .into_response();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            response.headers()[header::WWW_AUTHENTICATE],
+            "Bearer scope=\"api/read\" error=\"insufficient_scope\" error_description=\"expected scopes: [api/read]\""
+        );
+    }
+}
