@@ -175,3 +175,72 @@ fn list_value(items: &[String]) -> Option<HeaderValue> {
     }
     HeaderValue::from_str(&items.join(",")).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn integration_response() -> Response {
+        let mut response = Response::new(Body::empty());
+        let headers = response.headers_mut();
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("DELETE"),
+        );
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        response
+    }
+
+    #[test]
+    fn the_integrations_cors_headers_are_replaced_by_the_configuration() {
+        let cors = Cors::new(&CorsConfig::default());
+        let mut response = integration_response();
+        let spa = HeaderValue::from_static("http://localhost:8080");
+        cors.apply(Some(&spa), &mut response);
+        let headers = response.headers();
+        assert_eq!(
+            headers[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+            "http://localhost:8080"
+        );
+        assert_eq!(
+            headers[header::ACCESS_CONTROL_EXPOSE_HEADERS],
+            "x-request-id"
+        );
+        assert!(headers.get(header::ACCESS_CONTROL_ALLOW_METHODS).is_none());
+        assert_eq!(headers[header::CONTENT_TYPE], "application/json");
+        assert_eq!(headers[header::VARY], "origin");
+    }
+
+    #[test]
+    fn a_disallowed_or_missing_origin_gets_no_cors_headers_even_from_the_integration() {
+        let cors = Cors::new(&CorsConfig::default());
+        for origin in [Some(HeaderValue::from_static("http://evil.example")), None] {
+            let mut response = integration_response();
+            cors.apply(origin.as_ref(), &mut response);
+            let names: Vec<&str> = response.headers().keys().map(HeaderName::as_str).collect();
+            assert_eq!(names, ["content-type", "vary"], "{origin:?}");
+        }
+    }
+
+    #[test]
+    fn a_plain_options_request_is_no_preflight() {
+        let cors = Cors::new(&CorsConfig::default());
+        let request = Request::builder()
+            .method(Method::OPTIONS)
+            .uri("/echo")
+            .header(header::ORIGIN, "http://localhost:8080")
+            .body(Body::empty())
+            .expect("request");
+        assert!(
+            cors.preflight(&request).is_none(),
+            "routed like any request"
+        );
+    }
+}

@@ -290,3 +290,85 @@ fn lambda_request(
 fn new_request_id() -> String {
     STANDARD.encode(rand::random::<[u8; 11]>())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Method;
+
+    #[test]
+    fn the_integration_gets_the_payload_2_0_request_context() {
+        let mut config = ApiConfig::default();
+        config.routes[2].path = "/echo/{item}".into();
+        let routes = RouteTable::new(&config).expect("routes");
+        let matched = routes.find(&Method::GET, "/echo/42").expect("route");
+        let (mut parts, ()) = axum::http::Request::builder()
+            .method(Method::GET)
+            .uri("/echo/42?a=1&a=2&b=x%20y")
+            .header(header::HOST, "localhost:3000")
+            .header(header::USER_AGENT, "test-agent")
+            .header(header::AUTHORIZATION, "Bearer token")
+            .body(())
+            .expect("request")
+            .into_parts();
+        parts
+            .extensions
+            .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 2], 5555))));
+        let authorized = Authorized {
+            claims: [("username".to_owned(), "demo".to_owned())].into(),
+            scopes: Some(vec!["api/read".into()]),
+        };
+
+        let request = lambda_request(
+            parts,
+            b"{}".to_vec(),
+            &matched,
+            Some(authorized),
+            "Mc7UVioPPHcEKPA=",
+        );
+
+        assert_eq!(request.uri(), "/echo/42?a=1&a=2&b=x%20y");
+        assert_eq!(request.raw_http_path(), "/echo/42");
+        assert_eq!(request.headers()["authorization"], "Bearer token");
+        assert_eq!(request.headers()["x-forwarded-for"], "127.0.0.2");
+        let query = request.query_string_parameters();
+        assert_eq!(query.all("a"), Some(vec!["1", "2"]));
+        assert_eq!(query.first("b"), Some("x y"));
+        assert_eq!(request.path_parameters().first("item"), Some("42"));
+        assert!(matches!(request.body(), lambda_http::Body::Text(text) if text == "{}"));
+
+        let Some(RequestContext::ApiGatewayV2(context)) = request.request_context_ref() else {
+            panic!("no payload-2.0 context");
+        };
+        assert_eq!(context.route_key.as_deref(), Some("GET /echo/{item}"));
+        assert_eq!(context.stage.as_deref(), Some("$default"));
+        assert_eq!(context.request_id.as_deref(), Some("Mc7UVioPPHcEKPA="));
+        assert_eq!(context.domain_name.as_deref(), Some("localhost:3000"));
+        assert_eq!(context.domain_prefix.as_deref(), Some("localhost"));
+        assert_eq!(context.http.method, Method::GET);
+        assert_eq!(context.http.path.as_deref(), Some("/echo/42"));
+        assert_eq!(context.http.source_ip.as_deref(), Some("127.0.0.2"));
+        assert_eq!(context.http.user_agent.as_deref(), Some("test-agent"));
+        let time = context.time.as_deref().expect("time");
+        assert!(
+            chrono::DateTime::parse_from_str(time, "%d/%b/%Y:%H:%M:%S %z").is_ok(),
+            "{time}"
+        );
+        assert!(context.time_epoch > 1_700_000_000_000, "milliseconds");
+        let jwt = context
+            .authorizer
+            .as_ref()
+            .and_then(|a| a.jwt.as_ref())
+            .expect("jwt");
+        assert_eq!(jwt.claims["username"], "demo");
+        assert_eq!(jwt.scopes, Some(vec!["api/read".to_owned()]));
+    }
+
+    #[test]
+    fn request_ids_look_like_api_gateways() {
+        let id = new_request_id();
+        assert_eq!(id.len(), 16);
+        assert!(id.ends_with('='));
+        assert_ne!(id, new_request_id());
+    }
+}
