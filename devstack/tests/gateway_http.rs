@@ -406,6 +406,19 @@ async fn bad_tokens_are_unauthorized_with_the_reason() {
         let answer = gateway.get("/hello", Some(&token)).await;
         answer.assert_unauthorized(description);
     }
+
+    let odd_headers: [&[u8]; 3] = [b"Bearer \xff\xfe", b"Basic ZGVtbzpkZW1v", b"Bearer a.b.c"];
+    for value in odd_headers {
+        let value = reqwest::header::HeaderValue::from_bytes(value).expect("obs-text is allowed");
+        let answer = gateway
+            .send(
+                gateway
+                    .request(Method::GET, "/hello")
+                    .header("authorization", value),
+            )
+            .await;
+        answer.assert_unauthorized("the token is malformed");
+    }
 }
 
 #[tokio::test]
