@@ -1,1 +1,536 @@
-//! The runtime configuration, fetched from `/config.json` at start.
+//! The runtime configuration, fetched from `/config.json` at start, so one build serves any stack.
+//!
+//! Every problem is reported with the field it concerns and what is wrong with it, because the
+//! person reading the message is the one who edits `config.json`.
+
+use serde_json::{Map, Value};
+use url::Url;
+
+use crate::auth::{ClientId, RedirectUri};
+
+/// Where the tokens of a session are kept. Never `localStorage`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TokenStorage {
+    /// In this tab's memory only: a reload signs the user out (the default, and the safest).
+    #[default]
+    Memory,
+    /// In this tab's `sessionStorage`: survives a reload, gone when the tab closes.
+    Session,
+}
+
+/// The validated contents of `/config.json`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppConfig {
+    /// Base of the hosted UI (`/oauth2/authorize`, `/oauth2/token`, `/logout`, ...), without a
+    /// trailing slash.
+    pub hosted_ui_url: String,
+    /// The token issuer, exactly as it appears in the `iss` claim.
+    pub issuer: String,
+    /// The app client id.
+    pub client_id: ClientId,
+    /// The callback URL, exactly as registered for the app client.
+    pub redirect_uri: RedirectUri,
+    /// Where `/logout` sends the browser afterwards, exactly as registered for the app client.
+    pub sign_out_uri: String,
+    /// The scopes asked for on sign-in; always contains `openid`.
+    pub scopes: Vec<String>,
+    /// Base of the API, without a trailing slash.
+    pub api_base_url: String,
+    /// Where tokens are kept.
+    pub token_storage: TokenStorage,
+}
+
+/// Why `/config.json` could not be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be fetched at all.
+    #[error("could not fetch /config.json: {0}. Check that the app is served with its config.json")]
+    Unreachable(String),
+    /// The server answered with an error status.
+    #[error(
+        "fetching /config.json answered HTTP {0}. Check that config.json is deployed next to index.html"
+    )]
+    Status(u16),
+    /// The file is not valid JSON (or not a JSON object).
+    #[error("/config.json is not a valid JSON object: {0}")]
+    NotJson(String),
+    /// A required field is absent.
+    #[error("/config.json: the field `{field}` is missing")]
+    Missing {
+        /// The field's name.
+        field: &'static str,
+    },
+    /// A field that this app does not know, most likely a typo.
+    #[error("/config.json: unknown field `{field}` (expected one of: {})", FIELDS.join(", "))]
+    UnknownField {
+        /// The field's name as written.
+        field: String,
+    },
+    /// A field is present but its value is not acceptable.
+    #[error("/config.json: the field `{field}` {problem}")]
+    Invalid {
+        /// The field's name.
+        field: &'static str,
+        /// What is wrong, phrased to follow the field name.
+        problem: String,
+    },
+}
+
+const FIELDS: [&str; 8] = [
+    "hosted_ui_url",
+    "issuer",
+    "client_id",
+    "redirect_uri",
+    "sign_out_uri",
+    "scopes",
+    "api_base_url",
+    "token_storage",
+];
+
+impl AppConfig {
+    /// Parses and validates the text of `config.json`.
+    pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        let value: Value =
+            serde_json::from_str(text).map_err(|error| ConfigError::NotJson(error.to_string()))?;
+        let Value::Object(fields) = value else {
+            return Err(ConfigError::NotJson(
+                "the top level must be an object { ... }".into(),
+            ));
+        };
+        if let Some(unknown) = fields.keys().find(|key| !FIELDS.contains(&key.as_str())) {
+            return Err(ConfigError::UnknownField {
+                field: unknown.clone(),
+            });
+        }
+        Ok(Self {
+            hosted_ui_url: base_url(&fields, "hosted_ui_url")?,
+            issuer: issuer(&fields)?,
+            client_id: ClientId::new(client_id(&fields)?),
+            redirect_uri: RedirectUri::new(exact_url(&fields, "redirect_uri")?),
+            sign_out_uri: exact_url(&fields, "sign_out_uri")?,
+            scopes: scopes(&fields)?,
+            api_base_url: base_url(&fields, "api_base_url")?,
+            token_storage: token_storage(&fields)?,
+        })
+    }
+
+    /// The issuer's key set: `<issuer>/.well-known/jwks.json`.
+    pub fn jwks_url(&self) -> String {
+        format!("{}/.well-known/jwks.json", self.issuer)
+    }
+
+    /// An endpoint of the hosted UI, e.g. `hosted_ui_endpoint("/oauth2/token")`.
+    pub fn hosted_ui_endpoint(&self, path: &str) -> String {
+        format!("{}{path}", self.hosted_ui_url)
+    }
+}
+
+/// Fetches `/config.json` from the app's own origin and validates it.
+pub async fn load() -> Result<AppConfig, ConfigError> {
+    let response = gloo_net::http::Request::get("/config.json")
+        .send()
+        .await
+        .map_err(|error| ConfigError::Unreachable(error.to_string()))?;
+    if !response.ok() {
+        return Err(ConfigError::Status(response.status()));
+    }
+    let text = response
+        .text()
+        .await
+        .map_err(|error| ConfigError::Unreachable(error.to_string()))?;
+    AppConfig::from_json(&text)
+}
+
+fn invalid(field: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        field,
+        problem: problem.into(),
+    }
+}
+
+fn string<'a>(fields: &'a Map<String, Value>, field: &'static str) -> Result<&'a str, ConfigError> {
+    match fields.get(field) {
+        None | Some(Value::Null) => Err(ConfigError::Missing { field }),
+        Some(Value::String(text)) if text.trim().is_empty() => Err(invalid(field, "is empty")),
+        Some(Value::String(text)) if text.trim() != text => {
+            Err(invalid(field, "has spaces around the value"))
+        }
+        Some(Value::String(text)) => Ok(text),
+        Some(other) => Err(invalid(
+            field,
+            format!("must be a string, not {}", json_kind(other)),
+        )),
+    }
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// An absolute http(s) URL without query or fragment; plain http only for loopback hosts.
+fn url(fields: &Map<String, Value>, field: &'static str) -> Result<Url, ConfigError> {
+    let text = string(fields, field)?;
+    let url = Url::parse(text)
+        .map_err(|error| invalid(field, format!("is not an absolute URL ({error}): `{text}`")))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(invalid(
+                field,
+                format!("must use https (plain http is only allowed for localhost): `{text}`"),
+            ));
+        }
+        other => {
+            return Err(invalid(
+                field,
+                format!("must be an http(s) URL, not `{other}:`"),
+            ));
+        }
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(
+            field,
+            format!("must not have a query or fragment: `{text}`"),
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(field, "must not contain a user name or password"));
+    }
+    Ok(url)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain == "localhost",
+        Some(url::Host::Ipv4(address)) => address.is_loopback(),
+        Some(url::Host::Ipv6(address)) => address.is_loopback(),
+        None => false,
+    }
+}
+
+/// A base URL that paths are appended to: no trailing slash, whatever was written.
+fn base_url(fields: &Map<String, Value>, field: &'static str) -> Result<String, ConfigError> {
+    url(fields, field)?;
+    Ok(string(fields, field)?.trim_end_matches('/').to_owned())
+}
+
+/// A URL that must match a registration character for character, so it is kept as written.
+fn exact_url(fields: &Map<String, Value>, field: &'static str) -> Result<String, ConfigError> {
+    url(fields, field)?;
+    Ok(string(fields, field)?.to_owned())
+}
+
+fn issuer(fields: &Map<String, Value>) -> Result<String, ConfigError> {
+    let text = exact_url(fields, "issuer")?;
+    if text.ends_with('/') {
+        // `iss` is compared exactly; Cognito's issuer never ends with a slash.
+        return Err(invalid(
+            "issuer",
+            format!("must not end with `/`: `{text}`"),
+        ));
+    }
+    Ok(text)
+}
+
+fn client_id(fields: &Map<String, Value>) -> Result<String, ConfigError> {
+    let text = string(fields, "client_id")?;
+    // Cognito's pattern for client ids is `[\w+]+`, at most 128 characters.
+    if text.len() > 128
+        || !text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '+')
+    {
+        return Err(invalid(
+            "client_id",
+            "must be the app client id: letters, digits, `_` or `+`, at most 128 characters",
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+fn scopes(fields: &Map<String, Value>) -> Result<Vec<String>, ConfigError> {
+    let field = "scopes";
+    let items = match fields.get(field) {
+        None | Some(Value::Null) => return Err(ConfigError::Missing { field }),
+        Some(Value::Array(items)) => items,
+        Some(other) => {
+            return Err(invalid(
+                field,
+                format!("must be an array of strings, not {}", json_kind(other)),
+            ));
+        }
+    };
+    let mut scopes = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            Value::String(scope)
+                if !scope.is_empty()
+                    && scope
+                        .chars()
+                        .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\') =>
+            {
+                scopes.push(scope.clone());
+            }
+            other => {
+                return Err(invalid(
+                    field,
+                    format!("contains {other}, which is not a scope name (no spaces or quotes)"),
+                ));
+            }
+        }
+    }
+    if !scopes.iter().any(|scope| scope == "openid") {
+        return Err(invalid(
+            field,
+            "must contain \"openid\" (without it there is no ID token)",
+        ));
+    }
+    Ok(scopes)
+}
+
+fn token_storage(fields: &Map<String, Value>) -> Result<TokenStorage, ConfigError> {
+    let field = "token_storage";
+    match fields.get(field) {
+        None | Some(Value::Null) => Ok(TokenStorage::default()),
+        Some(Value::String(kind)) if kind == "memory" => Ok(TokenStorage::Memory),
+        Some(Value::String(kind)) if kind == "session" => Ok(TokenStorage::Session),
+        Some(Value::String(kind)) if kind == "local" || kind == "localStorage" => Err(invalid(
+            field,
+            "must not be localStorage (any script on the origin could read tokens there for good); use \"memory\" or \"session\"",
+        )),
+        Some(other) => Err(invalid(
+            field,
+            format!("must be \"memory\" or \"session\", not {other}"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Value {
+        serde_json::json!({
+            "hosted_ui_url": "http://localhost:9229",
+            "issuer": "http://localhost:9229/us-east-1_DevStack01",
+            "client_id": "3n4b5urk1ft4fl3mg5e62d9ado",
+            "redirect_uri": "http://localhost:8080/callback",
+            "sign_out_uri": "http://localhost:8080/signed-out",
+            "scopes": ["openid", "email", "profile", "api/read", "api/write"],
+            "api_base_url": "http://localhost:3000",
+            "token_storage": "memory"
+        })
+    }
+
+    fn parse_with(change: impl FnOnce(&mut Map<String, Value>)) -> Result<AppConfig, ConfigError> {
+        let mut value = sample();
+        if let Value::Object(fields) = &mut value {
+            change(fields);
+        }
+        AppConfig::from_json(&value.to_string())
+    }
+
+    fn problem_of(result: Result<AppConfig, ConfigError>) -> (String, String) {
+        match result {
+            Err(ConfigError::Invalid { field, problem }) => (field.to_owned(), problem),
+            other => panic!("expected an invalid field, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_shipped_config_parses() {
+        let config = AppConfig::from_json(include_str!("../public/config.json")).unwrap();
+        assert_eq!(config.client_id.as_str(), "3n4b5urk1ft4fl3mg5e62d9ado");
+        assert_eq!(config.token_storage, TokenStorage::Memory);
+        assert_eq!(
+            config.jwks_url(),
+            "http://localhost:9229/us-east-1_DevStack01/.well-known/jwks.json"
+        );
+        assert_eq!(
+            config.hosted_ui_endpoint("/oauth2/token"),
+            "http://localhost:9229/oauth2/token"
+        );
+    }
+
+    #[test]
+    fn token_storage_defaults_to_memory_and_accepts_session() {
+        let config = parse_with(|fields| {
+            fields.remove("token_storage");
+        })
+        .unwrap();
+        assert_eq!(config.token_storage, TokenStorage::Memory);
+        let config = parse_with(|fields| {
+            fields.insert("token_storage".into(), "session".into());
+        })
+        .unwrap();
+        assert_eq!(config.token_storage, TokenStorage::Session);
+    }
+
+    #[test]
+    fn local_storage_is_refused_with_the_reason() {
+        let (field, problem) = problem_of(parse_with(|fields| {
+            fields.insert("token_storage".into(), "local".into());
+        }));
+        assert_eq!(field, "token_storage");
+        assert!(problem.contains("localStorage"), "{problem}");
+        let (_, problem) = problem_of(parse_with(|fields| {
+            fields.insert("token_storage".into(), "cookie".into());
+        }));
+        assert!(problem.contains("\"memory\" or \"session\""), "{problem}");
+    }
+
+    #[test]
+    fn base_urls_lose_their_trailing_slash() {
+        let config = parse_with(|fields| {
+            fields.insert(
+                "api_base_url".into(),
+                "https://api.example.com/prod/".into(),
+            );
+            fields.insert(
+                "hosted_ui_url".into(),
+                "https://x.auth.us-east-1.amazoncognito.com/".into(),
+            );
+        })
+        .unwrap();
+        assert_eq!(config.api_base_url, "https://api.example.com/prod");
+        assert_eq!(
+            config.hosted_ui_url,
+            "https://x.auth.us-east-1.amazoncognito.com"
+        );
+    }
+
+    #[test]
+    fn a_missing_field_is_named() {
+        for field in FIELDS.iter().filter(|field| **field != "token_storage") {
+            let error = parse_with(|fields| {
+                fields.remove(*field);
+            })
+            .unwrap_err();
+            assert_eq!(error, ConfigError::Missing { field });
+            assert!(error.to_string().contains(field), "{error}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_field_is_named() {
+        let error = parse_with(|fields| {
+            fields.insert("token_storge".into(), "session".into());
+        })
+        .unwrap_err();
+        assert_eq!(
+            error,
+            ConfigError::UnknownField {
+                field: "token_storge".into()
+            }
+        );
+        assert!(
+            error.to_string().contains("token_storage"),
+            "lists the known fields: {error}"
+        );
+    }
+
+    #[test]
+    fn not_json_and_not_an_object_are_reported() {
+        assert!(matches!(
+            AppConfig::from_json("{"),
+            Err(ConfigError::NotJson(_))
+        ));
+        assert!(matches!(
+            AppConfig::from_json("[1]"),
+            Err(ConfigError::NotJson(_))
+        ));
+    }
+
+    #[test]
+    fn wrong_types_are_reported() {
+        let (field, problem) = problem_of(parse_with(|fields| {
+            fields.insert("client_id".into(), 42.into());
+        }));
+        assert_eq!(
+            (field.as_str(), problem.as_str()),
+            ("client_id", "must be a string, not a number")
+        );
+        let (field, problem) = problem_of(parse_with(|fields| {
+            fields.insert("scopes".into(), "openid email".into());
+        }));
+        assert_eq!(field, "scopes");
+        assert!(problem.contains("array"), "{problem}");
+    }
+
+    #[test]
+    fn urls_must_be_absolute_http_without_query() {
+        for (bad, expected) in [
+            ("localhost:9229", "http(s)"),
+            ("/oauth2", "absolute URL"),
+            ("ftp://localhost/x", "http(s)"),
+            ("http://auth.example.com", "https"),
+            ("https://auth.example.com/?a=b", "query"),
+            ("https://auth.example.com/#top", "fragment"),
+            ("https://user:pw@auth.example.com", "password"),
+            ("", "empty"),
+            (" https://auth.example.com", "spaces"),
+        ] {
+            let (field, problem) = problem_of(parse_with(|fields| {
+                fields.insert("hosted_ui_url".into(), bad.into());
+            }));
+            assert_eq!(field, "hosted_ui_url");
+            assert!(problem.contains(expected), "{bad}: {problem}");
+        }
+    }
+
+    #[test]
+    fn loopback_may_use_plain_http() {
+        let config = parse_with(|fields| {
+            fields.insert(
+                "redirect_uri".into(),
+                "http://127.0.0.1:41234/callback".into(),
+            );
+        })
+        .unwrap();
+        assert_eq!(
+            config.redirect_uri.as_str(),
+            "http://127.0.0.1:41234/callback"
+        );
+    }
+
+    #[test]
+    fn the_issuer_must_not_end_with_a_slash() {
+        let (field, problem) = problem_of(parse_with(|fields| {
+            fields.insert("issuer".into(), "http://localhost:9229/pool/".into());
+        }));
+        assert_eq!(field, "issuer");
+        assert!(problem.contains("must not end with `/`"), "{problem}");
+    }
+
+    #[test]
+    fn client_ids_are_checked() {
+        let (field, _) = problem_of(parse_with(|fields| {
+            fields.insert("client_id".into(), "abc def".into());
+        }));
+        assert_eq!(field, "client_id");
+    }
+
+    #[test]
+    fn scopes_need_openid_and_plain_names() {
+        let (_, problem) = problem_of(parse_with(|fields| {
+            fields.insert("scopes".into(), serde_json::json!(["email"]));
+        }));
+        assert!(problem.contains("openid"), "{problem}");
+        let (_, problem) = problem_of(parse_with(|fields| {
+            fields.insert("scopes".into(), serde_json::json!(["openid", "api read"]));
+        }));
+        assert!(problem.contains("\"api read\""), "{problem}");
+        let (_, problem) = problem_of(parse_with(|fields| {
+            fields.insert("scopes".into(), serde_json::json!(["openid", 3]));
+        }));
+        assert!(problem.contains('3'), "{problem}");
+    }
+}

@@ -1,0 +1,499 @@
+//! The session state machine, provided once to the whole app as the `Copy` context [`Auth`].
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_timers::callback::Timeout;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::{Map, Value};
+
+use super::claims::{self, Expected, Identity};
+use super::error::{AuthError, TokenError};
+use super::jwt::{DecodedJwt, Jwk, Jwks};
+use super::session::{Session, StoredTokens};
+use super::storage::{self, TokenStore};
+use super::tabs::{self, SignOutChannel};
+use super::types::{AccessToken, Nonce};
+use super::{crypto, endpoints, flow, return_path};
+use crate::config::AppConfig;
+
+/// Where the session stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AuthState {
+    /// Restoring a session kept in `sessionStorage`; nothing is known yet.
+    Initializing,
+    /// On the way to the hosted UI, or back from it with a code being exchanged.
+    SigningIn,
+    /// Signed in with tokens that passed every check.
+    SignedIn(Session),
+    /// Not signed in; the reason, when the session ended without the user asking here.
+    SignedOut(Option<SignOutReason>),
+    /// Signing in failed; the error says why.
+    Failed(AuthError),
+}
+
+/// Why a session ended without the user signing out in this tab.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SignOutReason {
+    /// The user signed out in another tab.
+    #[error("You signed out in another tab.")]
+    SignedOutElsewhere,
+    /// The tokens could not be renewed.
+    #[error("Your session could not be renewed: {0}")]
+    RefreshFailed(AuthError),
+    /// The tokens expired and there was no refresh token to renew them.
+    #[error("Your session expired.")]
+    Expired,
+    /// The session kept in this tab could not be restored.
+    #[error("The saved session could not be restored: {0}")]
+    RestoreFailed(AuthError),
+}
+
+/// The user's attributes from `/oauth2/userInfo`, for the signed-in user.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserInfo {
+    /// The user's id; equal to the ID token's `sub` (checked).
+    pub sub: String,
+    /// Every attribute returned (`sub`, `email`, `email_verified`, `username`, ...).
+    pub attributes: Map<String, Value>,
+}
+
+/// The auth context: read the state, start and finish signing in, refresh, sign out.
+///
+/// Provided once by [`provide_auth`]; get it anywhere below with [`use_auth`]. It is `Copy`, so
+/// move it into closures freely.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    state: RwSignal<AuthState>,
+    config: StoredValue<AppConfig>,
+    inner: StoredValue<Rc<Inner>, LocalStorage>,
+}
+
+/// What the tab keeps besides the state: not `Send`, and never shown to the UI.
+struct Inner {
+    tokens: TokenStore,
+    jwks: RefCell<Jwks>,
+    refresh_timer: RefCell<Option<Timeout>>,
+    channel: RefCell<Option<SignOutChannel>>,
+}
+
+/// Creates the auth context for `config`, provides it to the app below, and starts restoring a
+/// session kept in `sessionStorage` (with `token_storage: "session"`). Call it once, in the app
+/// shell, after [`crate::config::load`].
+pub fn provide_auth(config: AppConfig) -> Auth {
+    let storage_kind = config.token_storage;
+    let channel_name = format!("cognito-spa.auth.{}", config.client_id);
+    let auth = Auth {
+        state: RwSignal::new(AuthState::Initializing),
+        config: StoredValue::new(config),
+        inner: StoredValue::new_local(Rc::new(Inner {
+            tokens: TokenStore::new(storage_kind),
+            jwks: RefCell::new(Jwks::default()),
+            refresh_timer: RefCell::new(None),
+            channel: RefCell::new(None),
+        })),
+    };
+    let channel = SignOutChannel::open(&channel_name, move || {
+        if auth.is_signed_in() {
+            spawn_local(auth.forget_session(Some(SignOutReason::SignedOutElsewhere)));
+        }
+    });
+    auth.inner().channel.replace(channel);
+    provide_context(auth);
+    spawn_local(auth.restore());
+    auth
+}
+
+/// The auth context provided by [`provide_auth`].
+///
+/// # Panics
+/// When called outside the tree below [`provide_auth`] (a programming error, not an input).
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+impl Auth {
+    /// The session state, reactive.
+    pub fn state(&self) -> Signal<AuthState> {
+        self.state.into()
+    }
+
+    /// For route guards (`ProtectedRoute`'s `condition`): `None` while it is not known yet
+    /// (initializing, signing in), then whether the user is signed in. Reactive.
+    pub fn signed_in(&self) -> Option<bool> {
+        self.state.with(|state| match state {
+            AuthState::Initializing | AuthState::SigningIn => None,
+            AuthState::SignedIn(_) => Some(true),
+            AuthState::SignedOut(_) | AuthState::Failed(_) => Some(false),
+        })
+    }
+
+    /// The configuration the app was started with (the API base URL, for instance).
+    pub fn config(&self) -> AppConfig {
+        self.config.get_value()
+    }
+
+    /// The current access token, for `Authorization: Bearer`; `None` when signed out. Not
+    /// reactive: read it when sending a request.
+    pub fn access_token(&self) -> Option<AccessToken> {
+        self.state.with_untracked(|state| match state {
+            AuthState::SignedIn(session) => Some(session.access_token().clone()),
+            _ => None,
+        })
+    }
+
+    /// Starts signing in: a fresh PKCE verifier, state and nonce are kept in `sessionStorage`
+    /// and the browser goes to the hosted UI. `return_to` is where to come back to afterwards;
+    /// anything but a same-origin path becomes `/`. Failures end up in [`AuthState::Failed`].
+    pub fn sign_in(&self, return_to: &str) {
+        let auth = *self;
+        let return_path = return_path::sanitize_return_path(return_to);
+        self.state.set(AuthState::SigningIn);
+        spawn_local(async move {
+            if let Err(error) = auth.redirect_to_sign_in(return_path).await {
+                auth.state.set(AuthState::Failed(error));
+            }
+        });
+    }
+
+    /// Finishes signing in on the callback page, given the page's query string (`?code=..&state=..`).
+    ///
+    /// Checks the state (one-time: it is consumed whatever happens), exchanges the code, checks
+    /// both tokens, keeps them, and removes `code` and `state` from the address bar
+    /// (`history.replaceState`). Returns the sanitized path to go to; navigate there with
+    /// `replace: true`. Reloading a used callback URL is harmless: when a session exists it
+    /// answers `Ok("/")`, otherwise [`AuthError::UnknownState`].
+    pub async fn complete_sign_in(&self, query: &str) -> Result<String, AuthError> {
+        let pending = storage::take_pending_sign_in();
+        remove_query_from_address_bar();
+        let pending = pending?;
+        if pending.is_none() && self.has_stored_session() {
+            return Ok(return_path::HOME.to_owned());
+        }
+        self.state.set(AuthState::SigningIn);
+        let result = self.exchange_callback(query, pending).await;
+        if let Err(error) = &result {
+            self.state.set(AuthState::Failed(error.clone()));
+        }
+        result
+    }
+
+    /// Renews the tokens with the refresh token. Refreshes are serialized across tabs, and one
+    /// that finds the tokens already renewed while it waited does nothing. The API wrapper calls
+    /// this once on a 401 and then retries once. On failure the user is signed out with
+    /// [`SignOutReason::RefreshFailed`] and the error is returned.
+    pub async fn refresh(&self) -> Result<(), AuthError> {
+        let seen = self.access_token();
+        let auth = *self;
+        let result = tabs::with_lock(
+            &self.lock_name(),
+            async move { auth.refresh_locked(seen).await },
+        )
+        .await
+        .unwrap_or_else(|| {
+            Err(AuthError::Browser {
+                action: "hold the refresh lock",
+                message: "the lock was released before the refresh finished".into(),
+            })
+        });
+        if let Err(error) = &result {
+            self.forget_session(Some(SignOutReason::RefreshFailed(error.clone())))
+                .await;
+        }
+        result
+    }
+
+    /// Signs out: revokes the refresh token, forgets everything, tells the other tabs, and goes
+    /// to the hosted UI's `/logout`, which comes back to `sign_out_uri`.
+    pub fn sign_out(&self) {
+        let auth = *self;
+        spawn_local(async move {
+            auth.forget_session(None).await;
+            if let Some(channel) = auth.inner().channel.borrow().as_ref() {
+                channel.announce_sign_out();
+            }
+            let logout = flow::logout_url(&auth.config.get_value());
+            if let Err(error) = assign_location(&logout) {
+                auth.state.set(AuthState::Failed(error));
+            }
+        });
+    }
+
+    /// The signed-in user's attributes from `/oauth2/userInfo` (refreshing once on a 401). Its
+    /// `sub` must equal the ID token's.
+    pub async fn user_info(&self) -> Result<UserInfo, AuthError> {
+        let config = self.config.get_value();
+        let token = self.access_token().ok_or(AuthError::NotSignedIn)?;
+        let attributes = match endpoints::user_info(&config, &token).await {
+            Err(AuthError::Status { status: 401, .. }) => {
+                self.refresh().await?;
+                let token = self.access_token().ok_or(AuthError::NotSignedIn)?;
+                endpoints::user_info(&config, &token).await?
+            }
+            other => other?,
+        };
+        let sub = attributes
+            .get("sub")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let expected = self.state.with_untracked(|state| match state {
+            AuthState::SignedIn(session) => Some(session.id_claims.sub.clone()),
+            _ => None,
+        });
+        match expected {
+            None => Err(AuthError::NotSignedIn),
+            Some(expected) if expected == sub => Ok(UserInfo { sub, attributes }),
+            Some(_) => Err(AuthError::UserInfoMismatch { found: sub }),
+        }
+    }
+
+    fn inner(&self) -> Rc<Inner> {
+        self.inner.get_value()
+    }
+
+    fn is_signed_in(&self) -> bool {
+        self.state
+            .with_untracked(|state| matches!(state, AuthState::SignedIn(_)))
+    }
+
+    fn has_stored_session(&self) -> bool {
+        matches!(self.inner().tokens.load(), Ok(Some(_)))
+    }
+
+    fn lock_name(&self) -> String {
+        format!("cognito-spa.refresh.{}", self.config.get_value().client_id)
+    }
+
+    fn expected<'a>(config: &'a AppConfig, now: i64) -> Expected<'a> {
+        Expected {
+            issuer: &config.issuer,
+            client_id: &config.client_id,
+            now,
+        }
+    }
+
+    async fn redirect_to_sign_in(self, return_path: String) -> Result<(), AuthError> {
+        let verifier = crypto::new_verifier()?;
+        let challenge = crypto::pkce_challenge(&verifier).await?;
+        let state = crypto::new_state()?;
+        let nonce = crypto::new_nonce()?;
+        let url = flow::authorize_url(&self.config.get_value(), &state, &nonce, &challenge);
+        storage::save_pending_sign_in(&flow::PendingSignIn {
+            verifier,
+            state,
+            nonce,
+            return_path,
+            created_at: now_seconds(),
+        })?;
+        assign_location(&url)
+    }
+
+    async fn exchange_callback(
+        &self,
+        query: &str,
+        pending: Option<flow::PendingSignIn>,
+    ) -> Result<String, AuthError> {
+        let code = flow::check_callback(query, pending.as_ref(), now_seconds())?;
+        let pending = pending.ok_or(AuthError::UnknownState)?;
+        let config = self.config.get_value();
+        let tokens = endpoints::exchange_code(&config, &code, &pending.verifier)
+            .await?
+            .into_tokens(None)?;
+        let session = self.verify(tokens, Some(&pending.nonce)).await?;
+        self.keep(session)?;
+        Ok(return_path::sanitize_return_path(&pending.return_path))
+    }
+
+    /// Checks both tokens' signatures against the issuer's keys, then their claims.
+    async fn verify(
+        &self,
+        tokens: StoredTokens,
+        nonce: Option<&Nonce>,
+    ) -> Result<Session, AuthError> {
+        let id_token = DecodedJwt::decode(tokens.id_token.secret(), "ID token")?;
+        let access_token = DecodedJwt::decode(tokens.access_token.secret(), "access token")?;
+        for (jwt, which) in [(&id_token, "ID token"), (&access_token, "access token")] {
+            let key = self.signing_key(jwt.rs256_key_id(which)?, which).await?;
+            crypto::verify_rs256(jwt, &key, which).await?;
+        }
+        let config = self.config.get_value();
+        Session::from_verified(
+            tokens,
+            id_token,
+            access_token,
+            &Self::expected(&config, now_seconds()),
+            nonce,
+        )
+    }
+
+    /// The issuer's key `kid`, fetching the key set again (once) when it is not known yet, as
+    /// happens after a key rotation.
+    async fn signing_key(&self, kid: &str, which: &'static str) -> Result<Jwk, AuthError> {
+        let inner = self.inner();
+        let known = inner.jwks.borrow().find(kid).cloned();
+        if let Some(key) = known {
+            return Ok(key);
+        }
+        let fetched = endpoints::jwks(&self.config.get_value()).await?;
+        let key = fetched.find(kid).cloned();
+        inner.jwks.replace(fetched);
+        key.ok_or_else(|| {
+            TokenError::UnknownKeyId {
+                token: which,
+                kid: kid.to_owned(),
+            }
+            .into()
+        })
+    }
+
+    /// Keeps a checked session: stores it, publishes it, and plans its renewal.
+    fn keep(&self, session: Session) -> Result<(), AuthError> {
+        let inner = self.inner();
+        inner.tokens.save(session.tokens())?;
+        let auth = *self;
+        let delay = session.refresh_delay(now_seconds());
+        let timer = if session.refresh_token().is_some() {
+            Timeout::new(timer_millis(delay), move || {
+                spawn_local(async move {
+                    // A failure signs the user out with the reason; nothing more to do here.
+                    let _ = auth.refresh().await;
+                });
+            })
+        } else {
+            let until_expiry = std::time::Duration::from_secs(
+                u64::try_from(session.expires_at() - now_seconds()).unwrap_or(0),
+            );
+            Timeout::new(timer_millis(until_expiry), move || {
+                spawn_local(auth.forget_session(Some(SignOutReason::Expired)));
+            })
+        };
+        inner.refresh_timer.replace(Some(timer));
+        self.state.set(AuthState::SignedIn(session));
+        Ok(())
+    }
+
+    /// Inside the refresh lock: re-reads the stored tokens, since another refresh may have
+    /// renewed them while this one waited (`seen` is the access token the caller had).
+    async fn refresh_locked(self, seen: Option<AccessToken>) -> Result<(), AuthError> {
+        let stored = self.inner().tokens.load()?.ok_or(AuthError::NotSignedIn)?;
+        let renewed_meanwhile = seen.as_ref() != Some(&stored.access_token)
+            && self.access_token().as_ref() == Some(&stored.access_token);
+        if renewed_meanwhile {
+            return Ok(());
+        }
+        let refresh_token = stored
+            .refresh_token
+            .clone()
+            .ok_or(AuthError::NoRefreshToken)?;
+        let before =
+            Identity::of_stored(&DecodedJwt::decode(stored.id_token.secret(), "ID token")?)?;
+        let tokens = endpoints::refresh(&self.config.get_value(), &refresh_token)
+            .await?
+            .into_tokens(Some(refresh_token))?;
+        let session = self.verify(tokens, None).await?;
+        claims::check_same_identity(&before, &session.id_claims.identity())?;
+        self.keep(session)
+    }
+
+    /// At start: takes up a session kept in `sessionStorage`, renewing it if it has expired.
+    async fn restore(self) {
+        let stored = match self.inner().tokens.load() {
+            Ok(Some(stored)) => stored,
+            Ok(None) => return self.settle(None),
+            Err(error) => return self.settle(Some(SignOutReason::RestoreFailed(error))),
+        };
+        let can_refresh = stored.refresh_token.is_some();
+        let outcome = self.verify(stored, None).await;
+        if !self
+            .state
+            .with_untracked(|state| matches!(state, AuthState::Initializing))
+        {
+            // A sign-in started meanwhile and owns the session now.
+            return;
+        }
+        let result = match outcome {
+            Ok(session) => self.keep(session),
+            // A failed refresh signs out with its own reason.
+            Err(AuthError::Token(TokenError::Expired { .. })) if can_refresh => {
+                self.refresh().await.or(Ok(()))
+            }
+            Err(error) => Err(error),
+        };
+        if let Err(error) = result {
+            self.forget_session(Some(SignOutReason::RestoreFailed(error)))
+                .await;
+        }
+    }
+
+    /// Leaves `Initializing` for signed out, unless a sign-in has taken over meanwhile.
+    fn settle(&self, reason: Option<SignOutReason>) {
+        if self
+            .state
+            .with_untracked(|state| matches!(state, AuthState::Initializing))
+        {
+            self.state.set(AuthState::SignedOut(reason));
+        }
+    }
+
+    /// Ends the session in this tab: revokes the refresh token (best effort), forgets the tokens
+    /// and any pending sign-in, stops the refresh timer.
+    async fn forget_session(self, reason: Option<SignOutReason>) {
+        let inner = self.inner();
+        inner.refresh_timer.replace(None);
+        let stored = inner.tokens.load().ok().flatten();
+        // Forget first, so nothing uses the tokens while the revocation is under way.
+        let forgotten = inner
+            .tokens
+            .clear()
+            .and(storage::take_pending_sign_in().map(drop));
+        self.state.set(AuthState::SignedOut(reason));
+        if let Some(refresh_token) = stored.and_then(|tokens| tokens.refresh_token)
+            && let Err(error) = endpoints::revoke(&self.config.get_value(), &refresh_token).await
+        {
+            leptos::logging::warn!("could not revoke the refresh token: {error}");
+        }
+        if let Err(error) = forgotten {
+            self.state.set(AuthState::Failed(error));
+        }
+    }
+}
+
+/// Seconds since the epoch, from the browser's clock.
+fn now_seconds() -> i64 {
+    (js_sys::Date::now() / 1000.0).floor() as i64
+}
+
+/// A delay for `setTimeout`, which takes at most 2^31 - 1 milliseconds.
+fn timer_millis(delay: std::time::Duration) -> u32 {
+    u32::try_from(delay.as_millis()).map_or(i32::MAX as u32, |millis| millis.min(i32::MAX as u32))
+}
+
+fn assign_location(url: &str) -> Result<(), AuthError> {
+    web_sys::window()
+        .ok_or(AuthError::Browser {
+            action: "navigate",
+            message: "there is no window".into(),
+        })?
+        .location()
+        .assign(url)
+        .map_err(|error| AuthError::Browser {
+            action: "navigate",
+            message: crypto::describe(&error),
+        })
+}
+
+/// Drops `code` and `state` from the address bar and the history entry, keeping the path.
+fn remove_query_from_address_bar() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(path) = window.location().pathname() else {
+        return;
+    };
+    if let Ok(history) = window.history() {
+        // If this fails the code is still single-use and already consumed; nothing else to do.
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+    }
+}

@@ -1,0 +1,133 @@
+//! WebCrypto, the browser's own implementation: random bytes, SHA-256 and RS256 verification.
+
+use js_sys::{Array, JSON, Object, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Crypto, CryptoKey, SubtleCrypto};
+
+use super::error::{AuthError, TokenError};
+use super::jwt::{DecodedJwt, Jwk};
+use super::types::{Nonce, PkceCodeChallenge, PkceCodeVerifier, State};
+
+/// The algorithm object for RS256 in WebCrypto's terms.
+const RS256_PARAMETERS: &str = r#"{"name":"RSASSA-PKCS1-v1_5","hash":"SHA-256"}"#;
+
+fn browser_error(action: &'static str) -> impl Fn(JsValue) -> AuthError {
+    move |error| AuthError::Browser {
+        action,
+        message: describe(&error),
+    }
+}
+
+/// A readable message from a JavaScript exception or rejection.
+pub(crate) fn describe(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|error| String::from(error.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| format!("{error:?}"))
+}
+
+fn crypto() -> Result<Crypto, AuthError> {
+    let missing = || AuthError::Browser {
+        action: "use WebCrypto",
+        message: "window.crypto is not available (WebCrypto needs https or localhost)".into(),
+    };
+    web_sys::window()
+        .ok_or_else(missing)?
+        .crypto()
+        .map_err(|_| missing())
+}
+
+fn subtle() -> Result<SubtleCrypto, AuthError> {
+    Ok(crypto()?.subtle())
+}
+
+/// 32 bytes from the browser's cryptographically secure generator.
+pub fn random_bytes() -> Result<[u8; 32], AuthError> {
+    let mut bytes = [0_u8; 32];
+    crypto()?
+        .get_random_values_with_u8_array(&mut bytes)
+        .map_err(browser_error("generate random bytes"))?;
+    Ok(bytes)
+}
+
+/// A fresh PKCE verifier: 32 random bytes, base64url (43 characters).
+pub fn new_verifier() -> Result<PkceCodeVerifier, AuthError> {
+    Ok(PkceCodeVerifier::from_random_bytes(&random_bytes()?))
+}
+
+/// A fresh one-time state.
+pub fn new_state() -> Result<State, AuthError> {
+    Ok(State::from_random_bytes(&random_bytes()?))
+}
+
+/// A fresh nonce.
+pub fn new_nonce() -> Result<Nonce, AuthError> {
+    Ok(Nonce::from_random_bytes(&random_bytes()?))
+}
+
+/// SHA-256 of `data` with `crypto.subtle.digest`.
+pub async fn sha256(data: &[u8]) -> Result<[u8; 32], AuthError> {
+    let promise = subtle()?
+        .digest_with_str_and_u8_array("SHA-256", data)
+        .map_err(browser_error("compute SHA-256"))?;
+    let digest = JsFuture::from(promise)
+        .await
+        .map_err(browser_error("compute SHA-256"))?;
+    let bytes = Uint8Array::new(&digest).to_vec();
+    bytes.try_into().map_err(|_| AuthError::Browser {
+        action: "compute SHA-256",
+        message: "the digest is not 32 bytes long".into(),
+    })
+}
+
+/// The S256 challenge for `verifier` (RFC 7636 4.2).
+pub async fn pkce_challenge(verifier: &PkceCodeVerifier) -> Result<PkceCodeChallenge, AuthError> {
+    Ok(PkceCodeChallenge::from_sha256_digest(
+        &sha256(verifier.secret().as_bytes()).await?,
+    ))
+}
+
+/// Verifies the RS256 signature of `jwt` with `key` (`crypto.subtle.importKey("jwk")` then
+/// `verify`). `which` names the token in errors.
+pub async fn verify_rs256(
+    jwt: &DecodedJwt,
+    key: &Jwk,
+    which: &'static str,
+) -> Result<(), AuthError> {
+    let import_failed = browser_error("import the issuer's signing key");
+    let parameters: Object = JSON::parse(RS256_PARAMETERS)
+        .map_err(&import_failed)?
+        .unchecked_into();
+    // Only the public parts, and `alg` pinned, whatever else the key set says.
+    let jwk =
+        serde_json::json!({"kty": "RSA", "n": key.n, "e": key.e, "alg": "RS256", "ext": true});
+    let jwk: Object = JSON::parse(&jwk.to_string())
+        .map_err(&import_failed)?
+        .unchecked_into();
+    let usages = Array::of1(&JsValue::from_str("verify"));
+    let subtle = subtle()?;
+    let promise = subtle
+        .import_key_with_object("jwk", &jwk, &parameters, false, &usages)
+        .map_err(&import_failed)?;
+    let crypto_key: CryptoKey = JsFuture::from(promise)
+        .await
+        .map_err(&import_failed)?
+        .unchecked_into();
+    let verify_failed = browser_error("verify a token signature");
+    let promise = subtle
+        .verify_with_object_and_u8_array_and_u8_array(
+            &parameters,
+            &crypto_key,
+            jwt.signature(),
+            jwt.signing_input(),
+        )
+        .map_err(&verify_failed)?;
+    let valid = JsFuture::from(promise).await.map_err(&verify_failed)?;
+    if valid.as_bool() == Some(true) {
+        Ok(())
+    } else {
+        Err(TokenError::BadSignature { token: which }.into())
+    }
+}

@@ -1,0 +1,235 @@
+//! Calls to the hosted UI's OAuth endpoints and to the issuer's key set, with `fetch`.
+
+use gloo_net::http::{Request, Response};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::error::AuthError;
+use super::jwt::Jwks;
+use super::session::TokenResponse;
+use super::types::{AccessToken, AuthorizationCode, PkceCodeVerifier, RefreshToken};
+use crate::config::AppConfig;
+
+const TOKEN_ENDPOINT: &str = "the token endpoint";
+const REVOKE_ENDPOINT: &str = "the revoke endpoint";
+const USER_INFO_ENDPOINT: &str = "the userInfo endpoint";
+const JWKS_ENDPOINT: &str = "the issuer's key set (jwks.json)";
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// The form for `grant_type=authorization_code` (a public client: no secret, the verifier instead).
+pub fn code_exchange_form(
+    config: &AppConfig,
+    code: &AuthorizationCode,
+    verifier: &PkceCodeVerifier,
+) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .append_pair("grant_type", "authorization_code")
+        .append_pair("client_id", config.client_id.as_str())
+        .append_pair("code", code.secret())
+        .append_pair("redirect_uri", config.redirect_uri.as_str())
+        .append_pair("code_verifier", verifier.secret())
+        .finish()
+}
+
+/// The form for `grant_type=refresh_token`.
+pub fn refresh_form(config: &AppConfig, refresh_token: &RefreshToken) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .append_pair("grant_type", "refresh_token")
+        .append_pair("client_id", config.client_id.as_str())
+        .append_pair("refresh_token", refresh_token.secret())
+        .finish()
+}
+
+/// The form for `/oauth2/revoke`.
+pub fn revoke_form(config: &AppConfig, refresh_token: &RefreshToken) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .append_pair("token", refresh_token.secret())
+        .append_pair("client_id", config.client_id.as_str())
+        .finish()
+}
+
+/// Trades the callback's code (and the verifier only this tab knows) for tokens.
+pub async fn exchange_code(
+    config: &AppConfig,
+    code: &AuthorizationCode,
+    verifier: &PkceCodeVerifier,
+) -> Result<TokenResponse, AuthError> {
+    post_token(config, code_exchange_form(config, code, verifier)).await
+}
+
+/// Trades the refresh token for new tokens.
+pub async fn refresh(
+    config: &AppConfig,
+    refresh_token: &RefreshToken,
+) -> Result<TokenResponse, AuthError> {
+    post_token(config, refresh_form(config, refresh_token)).await
+}
+
+/// Revokes the refresh token and the access tokens issued from it.
+pub async fn revoke(config: &AppConfig, refresh_token: &RefreshToken) -> Result<(), AuthError> {
+    let response = send(
+        post(
+            &config.hosted_ui_endpoint("/oauth2/revoke"),
+            revoke_form(config, refresh_token),
+        ),
+        REVOKE_ENDPOINT,
+    )
+    .await?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(oauth_error(response, REVOKE_ENDPOINT).await)
+    }
+}
+
+/// The user's attributes from `/oauth2/userInfo`. A 401 is reported as
+/// [`AuthError::Status`] so the caller can refresh once and retry.
+pub async fn user_info(
+    config: &AppConfig,
+    access_token: &AccessToken,
+) -> Result<Map<String, Value>, AuthError> {
+    let request = Request::get(&config.hosted_ui_endpoint("/oauth2/userInfo"))
+        .header(
+            "Authorization",
+            &format!("Bearer {}", access_token.secret()),
+        )
+        .build();
+    let response = send(request, USER_INFO_ENDPOINT).await?;
+    json_body(response, USER_INFO_ENDPOINT).await
+}
+
+/// The issuer's public keys.
+pub async fn jwks(config: &AppConfig) -> Result<Jwks, AuthError> {
+    let response = send(Request::get(&config.jwks_url()).build(), JWKS_ENDPOINT).await?;
+    json_body(response, JWKS_ENDPOINT).await
+}
+
+async fn post_token(config: &AppConfig, form: String) -> Result<TokenResponse, AuthError> {
+    let response = send(
+        post(&config.hosted_ui_endpoint("/oauth2/token"), form),
+        TOKEN_ENDPOINT,
+    )
+    .await?;
+    if response.ok() {
+        json_body(response, TOKEN_ENDPOINT).await
+    } else {
+        Err(oauth_error(response, TOKEN_ENDPOINT).await)
+    }
+}
+
+/// A form POST; building it fails only on an unusable URL, which [`send`] reports.
+fn post(url: &str, form: String) -> Result<Request, gloo_net::Error> {
+    Request::post(url).header("Content-Type", FORM).body(form)
+}
+
+async fn send(
+    request: Result<Request, gloo_net::Error>,
+    endpoint: &'static str,
+) -> Result<Response, AuthError> {
+    request
+        .map_err(|error| unreachable(endpoint, &error))?
+        .send()
+        .await
+        .map_err(|error| unreachable(endpoint, &error))
+}
+
+fn unreachable(endpoint: &'static str, error: &gloo_net::Error) -> AuthError {
+    AuthError::Unreachable {
+        endpoint,
+        message: error.to_string(),
+    }
+}
+
+async fn json_body<T: DeserializeOwned>(
+    response: Response,
+    endpoint: &'static str,
+) -> Result<T, AuthError> {
+    if !response.ok() {
+        return Err(AuthError::Status {
+            endpoint,
+            status: response.status(),
+        });
+    }
+    let text = response
+        .text()
+        .await
+        .map_err(|error| unreachable(endpoint, &error))?;
+    serde_json::from_str(&text).map_err(|error| AuthError::BadResponse {
+        endpoint,
+        message: error.to_string(),
+    })
+}
+
+/// `{"error": ..., "error_description": ...}` (RFC 6749 5.2), or the bare status.
+async fn oauth_error(response: Response, endpoint: &'static str) -> AuthError {
+    #[derive(Deserialize)]
+    struct OAuthError {
+        error: String,
+        error_description: Option<String>,
+    }
+    let status = response.status();
+    match response
+        .text()
+        .await
+        .map(|text| serde_json::from_str::<OAuthError>(&text))
+    {
+        Ok(Ok(OAuthError {
+            error,
+            error_description,
+        })) => AuthError::Refused {
+            endpoint,
+            error,
+            description: error_description,
+        },
+        _ => AuthError::Status { endpoint, status },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config() -> AppConfig {
+        AppConfig::from_json(include_str!("../../public/config.json")).unwrap()
+    }
+
+    fn fields(form: &str) -> HashMap<String, String> {
+        form_urlencoded::parse(form.as_bytes())
+            .into_owned()
+            .collect()
+    }
+
+    #[test]
+    fn the_code_exchange_sends_the_verifier_and_no_secret() {
+        let form = code_exchange_form(
+            &config(),
+            &AuthorizationCode::new("the code"),
+            &PkceCodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+        );
+        let fields = fields(&form);
+        assert_eq!(fields.len(), 5);
+        assert_eq!(fields["grant_type"], "authorization_code");
+        assert_eq!(fields["client_id"], "3n4b5urk1ft4fl3mg5e62d9ado");
+        assert_eq!(fields["code"], "the code");
+        assert_eq!(fields["redirect_uri"], "http://localhost:8080/callback");
+        assert_eq!(
+            fields["code_verifier"],
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+        );
+    }
+
+    #[test]
+    fn the_refresh_and_revoke_forms_carry_the_refresh_token() {
+        let token = RefreshToken::new("r+1/=");
+        let fields_refresh = fields(&refresh_form(&config(), &token));
+        assert_eq!(fields_refresh.len(), 3);
+        assert_eq!(fields_refresh["grant_type"], "refresh_token");
+        assert_eq!(fields_refresh["refresh_token"], "r+1/=");
+        let fields_revoke = fields(&revoke_form(&config(), &token));
+        assert_eq!(fields_revoke.len(), 2);
+        assert_eq!(fields_revoke["token"], "r+1/=");
+        assert_eq!(fields_revoke["client_id"], "3n4b5urk1ft4fl3mg5e62d9ado");
+    }
+}

@@ -1,0 +1,249 @@
+//! A signed-in session: its tokens, their checked claims, and the rules for renewing them.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::claims::{self, AccessClaims, Expected, IdClaims};
+use super::error::{AuthError, TokenError};
+use super::jwt::DecodedJwt;
+use super::types::{AccessToken, IdToken, Nonce, RefreshToken};
+
+/// The longest margin kept between a refresh and the expiry of the tokens.
+pub const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// The tokens of a session, as kept in memory or `sessionStorage`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredTokens {
+    /// The ID token.
+    pub id_token: IdToken,
+    /// The access token.
+    pub access_token: AccessToken,
+    /// The refresh token, when the token endpoint gave one.
+    pub refresh_token: Option<RefreshToken>,
+}
+
+/// The token endpoint's answer (`/oauth2/token`, both grants).
+#[derive(Debug, Deserialize)]
+pub struct TokenResponse {
+    /// The new access token.
+    pub access_token: Option<AccessToken>,
+    /// The new ID token.
+    pub id_token: Option<IdToken>,
+    /// A refresh token: on sign-in, and on refresh only when rotation is on.
+    pub refresh_token: Option<RefreshToken>,
+}
+
+impl TokenResponse {
+    /// The tokens to keep. `current_refresh_token` is the one the refresh was made with: it stays
+    /// in use when the answer carries none (Cognito without rotation), and is replaced when it
+    /// does (rotation on: the old one stops working shortly).
+    pub fn into_tokens(
+        self,
+        current_refresh_token: Option<RefreshToken>,
+    ) -> Result<StoredTokens, AuthError> {
+        Ok(StoredTokens {
+            id_token: self.id_token.ok_or(AuthError::MissingToken("ID token"))?,
+            access_token: self
+                .access_token
+                .ok_or(AuthError::MissingToken("access token"))?,
+            refresh_token: self.refresh_token.or(current_refresh_token),
+        })
+    }
+}
+
+/// A signed-in session whose tokens passed every check.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Session {
+    tokens: StoredTokens,
+    /// The ID token's checked claims.
+    pub id_claims: IdClaims,
+    /// The access token's checked claims.
+    pub access_claims: AccessClaims,
+    /// The ID token decoded (header and all claims), for display.
+    pub id_token: DecodedJwt,
+    /// The access token decoded (header and all claims), for display.
+    pub access_token: DecodedJwt,
+}
+
+impl Session {
+    /// Checks the claims of both tokens (their signatures must have been verified already) and
+    /// builds the session. `nonce` is the sign-in's nonce, `None` after a refresh or a reload.
+    pub fn from_verified(
+        tokens: StoredTokens,
+        id_token: DecodedJwt,
+        access_token: DecodedJwt,
+        expected: &Expected<'_>,
+        nonce: Option<&Nonce>,
+    ) -> Result<Self, AuthError> {
+        let id_claims = claims::validate_id_token(&id_token, expected, nonce)?;
+        let access_claims = claims::validate_access_token(&access_token, expected)?;
+        if access_claims.sub != id_claims.sub {
+            return Err(TokenError::SubjectMismatch.into());
+        }
+        Ok(Self {
+            tokens,
+            id_claims,
+            access_claims,
+            id_token,
+            access_token,
+        })
+    }
+
+    /// The tokens, for storing.
+    pub fn tokens(&self) -> &StoredTokens {
+        &self.tokens
+    }
+
+    /// The bearer token for the API.
+    pub fn access_token(&self) -> &AccessToken {
+        &self.tokens.access_token
+    }
+
+    /// The refresh token, if there is one.
+    pub fn refresh_token(&self) -> Option<&RefreshToken> {
+        self.tokens.refresh_token.as_ref()
+    }
+
+    /// When the first of the two tokens expires, seconds since the epoch.
+    pub fn expires_at(&self) -> i64 {
+        self.id_claims.exp.min(self.access_claims.exp)
+    }
+
+    /// The user's name: `cognito:username`, else `username`, else `sub`.
+    pub fn username(&self) -> &str {
+        self.id_claims
+            .username
+            .as_deref()
+            .or(self.access_claims.username.as_deref())
+            .unwrap_or(&self.id_claims.sub)
+    }
+
+    /// How long to wait before refreshing, from `now` (seconds since the epoch).
+    pub fn refresh_delay(&self, now: i64) -> Duration {
+        refresh_delay(self.access_claims.iat, self.expires_at(), now)
+    }
+}
+
+/// When to refresh tokens issued at `issued_at` that expire at `expires_at`: a margin of 10 % of
+/// their lifetime, at most [`MAX_REFRESH_MARGIN`] and at least one second, before expiry; right
+/// away when that moment has passed (never a time in the past).
+pub fn refresh_delay(issued_at: i64, expires_at: i64, now: i64) -> Duration {
+    let lifetime = (expires_at - issued_at).max(0);
+    let margin = (lifetime / 10).clamp(1, MAX_REFRESH_MARGIN.as_secs() as i64);
+    let wait = expires_at - margin - now;
+    Duration::from_secs(u64::try_from(wait).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::claims::tests::{CLIENT, ISSUER, NOW, access_claims, id_claims, jwt};
+    use crate::auth::types::ClientId;
+
+    fn tokens(refresh: Option<&str>) -> StoredTokens {
+        StoredTokens {
+            id_token: IdToken::new("id"),
+            access_token: AccessToken::new("access"),
+            refresh_token: refresh.map(RefreshToken::new),
+        }
+    }
+
+    fn session_for(id: serde_json::Value) -> Result<Session, AuthError> {
+        let client = ClientId::new(CLIENT);
+        let expected = Expected {
+            issuer: ISSUER,
+            client_id: &client,
+            now: NOW,
+        };
+        Session::from_verified(
+            tokens(Some("r")),
+            jwt(&id),
+            jwt(&access_claims()),
+            &expected,
+            None,
+        )
+    }
+
+    #[test]
+    fn the_old_refresh_token_stays_when_the_answer_has_none() {
+        let response: TokenResponse = serde_json::from_str(
+            r#"{"id_token":"i2","access_token":"a2","token_type":"Bearer","expires_in":3600}"#,
+        )
+        .unwrap();
+        let tokens = response.into_tokens(Some(RefreshToken::new("r1"))).unwrap();
+        assert_eq!(tokens.refresh_token, Some(RefreshToken::new("r1")));
+        assert_eq!(tokens.access_token, AccessToken::new("a2"));
+    }
+
+    #[test]
+    fn a_rotated_refresh_token_replaces_the_old_one() {
+        let response: TokenResponse =
+            serde_json::from_str(r#"{"id_token":"i2","access_token":"a2","refresh_token":"r2"}"#)
+                .unwrap();
+        let tokens = response.into_tokens(Some(RefreshToken::new("r1"))).unwrap();
+        assert_eq!(tokens.refresh_token, Some(RefreshToken::new("r2")));
+    }
+
+    #[test]
+    fn an_answer_without_id_or_access_token_is_refused() {
+        let response: TokenResponse = serde_json::from_str(r#"{"access_token":"a2"}"#).unwrap();
+        assert_eq!(
+            response.into_tokens(None),
+            Err(AuthError::MissingToken("ID token"))
+        );
+        let response: TokenResponse = serde_json::from_str(r#"{"id_token":"i2"}"#).unwrap();
+        assert_eq!(
+            response.into_tokens(None),
+            Err(AuthError::MissingToken("access token"))
+        );
+    }
+
+    #[test]
+    fn tokens_of_two_users_do_not_make_a_session() {
+        let mut id = id_claims();
+        id["sub"] = "user-2".into();
+        assert_eq!(
+            session_for(id),
+            Err(AuthError::Token(TokenError::SubjectMismatch))
+        );
+    }
+
+    #[test]
+    fn session_reports_expiry_and_name() {
+        let session = session_for(id_claims()).unwrap();
+        assert_eq!(session.expires_at(), NOW + 3600);
+        assert_eq!(session.username(), "demo");
+        assert_eq!(session.refresh_token(), Some(&RefreshToken::new("r")));
+        assert_eq!(session.refresh_delay(NOW), Duration::from_secs(3540));
+    }
+
+    #[test]
+    fn refresh_happens_a_minute_before_a_long_lived_token_expires() {
+        assert_eq!(refresh_delay(0, 3600, 0), Duration::from_secs(3540));
+        assert_eq!(refresh_delay(0, 3600, 1000), Duration::from_secs(2540));
+    }
+
+    #[test]
+    fn short_lived_tokens_refresh_at_ten_percent_of_their_lifetime() {
+        assert_eq!(refresh_delay(0, 300, 0), Duration::from_secs(270));
+        assert_eq!(refresh_delay(100, 120, 100), Duration::from_secs(18));
+    }
+
+    #[test]
+    fn never_at_the_last_second() {
+        // Even a 5-second token keeps a margin of one second.
+        assert_eq!(refresh_delay(0, 5, 0), Duration::from_secs(4));
+    }
+
+    #[test]
+    fn never_in_the_past() {
+        assert_eq!(refresh_delay(0, 3600, 3550), Duration::ZERO);
+        assert_eq!(refresh_delay(0, 3600, 99_999), Duration::ZERO);
+        assert_eq!(
+            refresh_delay(100, 50, 0),
+            Duration::from_secs(49),
+            "nonsense times do not panic"
+        );
+    }
+}

@@ -1,0 +1,188 @@
+//! One newtype per protocol value, so a state can never be passed where a nonce is expected and a
+//! secret can never reach a log through `Debug`.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+
+/// A value that may be shown and logged: `Debug` prints it.
+macro_rules! public_value {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps a value.
+            pub fn new(value: impl Into<String>) -> Self {
+                Self(value.into())
+            }
+
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+/// A value that must never be shown: `Debug` prints `[redacted]` and there is no `Display`.
+macro_rules! secret_value {
+    ($(#[$doc:meta])* $name:ident $(, $derive:ident)*) => {
+        $(#[$doc])*
+        #[derive(PartialEq, Eq, Serialize, Deserialize $(, $derive)*)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps a secret.
+            pub fn new(secret: impl Into<String>) -> Self {
+                Self(secret.into())
+            }
+
+            /// The secret itself, for the one place that has to send it.
+            pub fn secret(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, concat!(stringify!($name), "([redacted])"))
+            }
+        }
+    };
+}
+
+public_value!(
+    /// The app client id registered in the user pool (a public client: there is no secret).
+    ClientId
+);
+public_value!(
+    /// The exact callback URL registered for the app client.
+    RedirectUri
+);
+public_value!(
+    /// The one-time `state` that ties a callback to the sign-in this tab started.
+    State
+);
+public_value!(
+    /// The `nonce` sent on the authorize request and expected back in the ID token.
+    Nonce
+);
+public_value!(
+    /// `BASE64URL(SHA256(code_verifier))`, sent on the authorize request (RFC 7636 4.2).
+    PkceCodeChallenge
+);
+secret_value!(
+    /// The PKCE code verifier (RFC 7636 4.1). Not `Clone`: it is created once, stored once and
+    /// sent once.
+    PkceCodeVerifier
+);
+secret_value!(
+    /// The single-use authorization code from the callback.
+    AuthorizationCode
+);
+secret_value!(
+    /// The access token sent as `Authorization: Bearer` to the API.
+    AccessToken, Clone
+);
+secret_value!(
+    /// The ID token: who signed in.
+    IdToken, Clone
+);
+secret_value!(
+    /// The refresh token: trades for new ID and access tokens at the token endpoint.
+    RefreshToken, Clone
+);
+
+fn base64url(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+impl State {
+    /// A state from fresh random bytes (at least 32 of them).
+    pub fn from_random_bytes(bytes: &[u8; 32]) -> Self {
+        Self(base64url(bytes))
+    }
+}
+
+impl Nonce {
+    /// A nonce from fresh random bytes (at least 32 of them).
+    pub fn from_random_bytes(bytes: &[u8; 32]) -> Self {
+        Self(base64url(bytes))
+    }
+}
+
+impl PkceCodeVerifier {
+    /// The verifier for 32 random octets: 43 base64url characters, as RFC 7636 4.1 recommends.
+    pub fn from_random_bytes(bytes: &[u8; 32]) -> Self {
+        Self(base64url(bytes))
+    }
+}
+
+impl PkceCodeChallenge {
+    /// The S256 challenge for the SHA-256 digest of the verifier's ASCII bytes (the digest comes
+    /// from WebCrypto in the browser; see [`crate::auth::crypto::pkce_challenge`]).
+    pub fn from_sha256_digest(digest: &[u8; 32]) -> Self {
+        Self(base64url(digest))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::{Digest, Sha256};
+
+    #[test]
+    fn rfc7636_appendix_b_vector() {
+        let octets: [u8; 32] = [
+            116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212,
+            37, 77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121,
+        ];
+        let verifier = PkceCodeVerifier::from_random_bytes(&octets);
+        assert_eq!(
+            verifier.secret(),
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+        );
+        let digest: [u8; 32] = Sha256::digest(verifier.secret().as_bytes()).into();
+        let challenge = PkceCodeChallenge::from_sha256_digest(&digest);
+        assert_eq!(
+            challenge.as_str(),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let rendered = format!(
+            "{:?} {:?} {:?} {:?} {:?}",
+            PkceCodeVerifier::new("verifier-value"),
+            AuthorizationCode::new("code-value"),
+            AccessToken::new("access-value"),
+            IdToken::new("id-value"),
+            RefreshToken::new("refresh-value"),
+        );
+        assert!(!rendered.contains("value"), "{rendered}");
+        assert!(rendered.contains("AccessToken([redacted])"), "{rendered}");
+    }
+
+    #[test]
+    fn random_values_are_43_base64url_characters() {
+        let state = State::from_random_bytes(&[0xff; 32]);
+        assert_eq!(state.as_str().len(), 43);
+        assert!(
+            state
+                .as_str()
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
+    }
+}
