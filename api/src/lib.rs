@@ -12,8 +12,12 @@
 //! | `GET /open`  | `{"message", "time"}`, no caller needed |
 //! | `GET /hello` | `{"message": "Hello, <username>!", "username", "sub"}` |
 //! | `GET /echo`  | `{"claims": {..}, "scopes": [..]}` |
-//! | `POST /echo` | the same plus `"body"`: the JSON sent (at most [`ECHO_BODY_LIMIT`] bytes) |
+//! | `POST /echo` | the same plus `"body"`: the JSON sent; 415 unless `content-type` is JSON, 400 unless the body is, 413 over [`ECHO_BODY_LIMIT`] bytes |
 //! | `GET /admin` | `{"message", "username"}` for members of the `admin` group, else 403 |
+//!
+//! Behind API Gateway keep the `$default` stage (as infra/ does): with a named stage lambda_http
+//! puts the stage in front of the path (unless `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH` is set)
+//! and no route would match.
 //!
 //! Every answer is JSON; errors are `{"message": ...}` (see [`AppError`]). When the request
 //! context carries a request id, the response repeats it as `x-request-id`, so a browser can
