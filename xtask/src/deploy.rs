@@ -656,7 +656,10 @@ fn inline_script_hashes(html: &str) -> Vec<String> {
         // A name right after `<script` that is longer (e.g. `<scripts>`) is not a script tag.
         let is_script_tag = attributes.is_empty() || attributes.starts_with(char::is_whitespace);
         if is_script_tag && !has_attribute(attributes, "src") {
-            let body = &html[body_start..body_start + body_len];
+            // Browsers hash the text after the HTML parser's newline normalisation.
+            let body = html[body_start..body_start + body_len]
+                .replace("\r\n", "\n")
+                .replace('\r', "\n");
             hashes.push(base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body)));
         }
         cursor = body_start + body_len;
@@ -1130,6 +1133,15 @@ await init();
             ]
         );
         assert!(inline_script_hashes("<p>no scripts</p>").is_empty());
+        // Same vector as devstack's CSP test (`printf 'console.log(1)' | openssl dgst -sha256
+        // -binary | base64`), and CRLF hashed as the LF the browser sees.
+        assert_eq!(
+            inline_script_hashes("<script>console.log(1)</script><script>a\r\nb\rc</script>"),
+            [
+                "CihokcEcBW4atb/CW/XWsvWwbTjqwQlE9nj9ii5ww5M=".to_owned(),
+                sha("a\nb\nc")
+            ]
+        );
         // An unterminated script hashes what is there rather than panicking.
         assert_eq!(inline_script_hashes("<script>cut"), [sha("cut")]);
     }
