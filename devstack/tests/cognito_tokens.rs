@@ -1,0 +1,290 @@
+//! The tokens: signatures checked against the served JWKS with the `rsa` crate (independent of
+//! the `jsonwebtoken` signer), claim sets exactly Cognito's, rotation, tampering, discovery.
+
+mod cognito_support;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use cognito_support::{ADMIN, CLIENT_ID, DEMO, Harness, claim_names, verify_jwt};
+use reqwest::StatusCode;
+use sha2::{Digest, Sha256};
+
+#[tokio::test]
+async fn claims_are_exactly_cognitos_and_verify_against_the_jwks() {
+    let harness = Harness::start(|_| {}).await;
+    let tokens = harness.tokens(ADMIN).await;
+    let jwks = harness.jwks().await;
+    let keys = jwks["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 2);
+    assert_ne!(keys[0]["kid"], keys[1]["kid"]);
+    for key in keys {
+        assert_eq!(key["kty"], "RSA");
+        assert_eq!(key["alg"], "RS256");
+        assert_eq!(key["use"], "sig");
+        assert_eq!(key["e"], "AQAB");
+        assert_eq!(
+            URL_SAFE_NO_PAD
+                .decode(key["n"].as_str().unwrap())
+                .unwrap()
+                .len(),
+            256,
+            "RSA-2048"
+        );
+    }
+
+    let access = tokens["access_token"].as_str().unwrap();
+    let (access_header, access_claims) = verify_jwt(access, &jwks).unwrap();
+    let (id_header, id_claims) = verify_jwt(tokens["id_token"].as_str().unwrap(), &jwks).unwrap();
+    assert_ne!(
+        access_header["kid"], id_header["kid"],
+        "separate keys for ID and access tokens"
+    );
+
+    assert_eq!(
+        claim_names(&id_claims),
+        [
+            "at_hash",
+            "aud",
+            "auth_time",
+            "cognito:groups",
+            "cognito:username",
+            "email",
+            "email_verified",
+            "exp",
+            "iat",
+            "iss",
+            "jti",
+            "nonce",
+            "origin_jti",
+            "sub",
+            "token_use"
+        ]
+    );
+    assert_eq!(
+        claim_names(&access_claims),
+        [
+            "auth_time",
+            "client_id",
+            "cognito:groups",
+            "exp",
+            "iat",
+            "iss",
+            "jti",
+            "origin_jti",
+            "scope",
+            "sub",
+            "token_use",
+            "username",
+            "version"
+        ]
+    );
+
+    let issuer = harness.stack.issuer();
+    assert!(issuer.ends_with("/us-east-1_DevStack01"), "{issuer}");
+    assert_eq!(id_claims["iss"], issuer);
+    assert_eq!(access_claims["iss"], issuer);
+    assert_eq!(id_claims["token_use"], "id");
+    assert_eq!(access_claims["token_use"], "access");
+    assert_eq!(id_claims["aud"], CLIENT_ID);
+    assert_eq!(access_claims["client_id"], CLIENT_ID);
+    assert_eq!(access_claims["version"], 2);
+    assert_eq!(
+        access_claims["scope"],
+        "openid email profile api/read api/write"
+    );
+    assert_eq!(id_claims["cognito:username"], "admin");
+    assert_eq!(access_claims["username"], "admin");
+    assert_eq!(
+        id_claims["cognito:groups"],
+        serde_json::json!(["admin", "users"])
+    );
+    assert_eq!(
+        access_claims["cognito:groups"],
+        serde_json::json!(["admin", "users"])
+    );
+    assert_eq!(id_claims["email"], "admin@example.com");
+    assert_eq!(id_claims["email_verified"], true);
+    assert_eq!(id_claims["sub"], access_claims["sub"]);
+    assert_eq!(id_claims["origin_jti"], access_claims["origin_jti"]);
+    assert_ne!(id_claims["jti"], access_claims["jti"]);
+    let number = |claims: &serde_json::Map<String, serde_json::Value>, name: &str| {
+        claims[name].as_u64().unwrap()
+    };
+    assert_eq!(
+        number(&access_claims, "exp") - number(&access_claims, "iat"),
+        3600
+    );
+    assert_eq!(number(&id_claims, "exp") - number(&id_claims, "iat"), 3600);
+    assert!(number(&id_claims, "auth_time") <= number(&id_claims, "iat"));
+    let hash = Sha256::digest(access.as_bytes());
+    assert_eq!(id_claims["at_hash"], URL_SAFE_NO_PAD.encode(&hash[..16]));
+    harness.stack.shutdown().await;
+}
+
+#[tokio::test]
+async fn lifetimes_follow_the_client_config() {
+    let harness = Harness::start(|config| {
+        let client = &mut config.app_clients[0];
+        client.access_token_validity_minutes = 5;
+        client.id_token_validity_minutes = 1440;
+    })
+    .await;
+    let tokens = harness.tokens(DEMO).await;
+    assert_eq!(tokens["expires_in"], 300);
+    let jwks = harness.jwks().await;
+    let (_, access) = verify_jwt(tokens["access_token"].as_str().unwrap(), &jwks).unwrap();
+    let (_, id) = verify_jwt(tokens["id_token"].as_str().unwrap(), &jwks).unwrap();
+    assert_eq!(
+        access["exp"].as_u64().unwrap() - access["iat"].as_u64().unwrap(),
+        300
+    );
+    assert_eq!(
+        id["exp"].as_u64().unwrap() - id["iat"].as_u64().unwrap(),
+        86400
+    );
+    harness.stack.shutdown().await;
+}
+
+#[tokio::test]
+async fn with_rotation_refresh_returns_a_new_refresh_token_and_retires_the_old() {
+    let harness =
+        Harness::start(|config| config.app_clients[0].refresh_token_rotation = true).await;
+    let tokens = harness.tokens(DEMO).await;
+    let first = tokens["refresh_token"].as_str().unwrap();
+
+    let answer = harness.refresh(first).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let second = answer.json()["refresh_token"]
+        .as_str()
+        .expect("a new refresh token")
+        .to_owned();
+    assert_ne!(second, first);
+
+    let old = harness.refresh(first).await;
+    assert_eq!(old.status, StatusCode::BAD_REQUEST);
+    assert_eq!(old.json()["error"], "invalid_grant");
+    let answer = harness.refresh(&second).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let third = answer.json()["refresh_token"].as_str().unwrap().to_owned();
+
+    // Revoking the newest ends the whole family.
+    let revoked = harness
+        .post_form(
+            "/oauth2/revoke",
+            &[("token", &third), ("client_id", CLIENT_ID)],
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK);
+    assert_eq!(
+        harness.refresh(&third).await.json()["error"],
+        "invalid_grant"
+    );
+    harness.stack.shutdown().await;
+}
+
+#[tokio::test]
+async fn refresh_tokens_expire_with_the_clock() {
+    let harness =
+        Harness::start(|config| config.app_clients[0].refresh_token_validity_minutes = 60).await;
+    let tokens = harness.tokens(DEMO).await;
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    harness
+        .stack
+        .clock()
+        .advance(std::time::Duration::from_secs(59 * 60));
+    assert_eq!(harness.refresh(refresh).await.status, StatusCode::OK);
+    harness
+        .stack
+        .clock()
+        .advance(std::time::Duration::from_secs(60));
+    assert_eq!(
+        harness.refresh(refresh).await.json()["error"],
+        "invalid_grant"
+    );
+    harness.stack.shutdown().await;
+}
+
+#[tokio::test]
+async fn tamper_switch_issues_tokens_that_fail_verification() {
+    let harness = Harness::start(|config| config.testing.tamper_signatures = true).await;
+    let tokens = harness.tokens(DEMO).await;
+    let jwks = harness.jwks().await;
+    for name in ["access_token", "id_token"] {
+        let token = tokens[name].as_str().unwrap();
+        assert_eq!(
+            verify_jwt(token, &jwks).unwrap_err(),
+            "bad signature",
+            "{name}"
+        );
+    }
+    let access = tokens["access_token"].as_str().unwrap();
+    let api = harness.api_get("/hello", access).await;
+    assert_eq!(api.status, StatusCode::UNAUTHORIZED, "{}", api.body);
+    assert_eq!(
+        harness.user_info(access).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    harness.stack.shutdown().await;
+}
+
+#[tokio::test]
+async fn discovery_and_jwks_are_served_with_cors() {
+    let harness = Harness::start(|_| {}).await;
+    let issuer = harness.stack.issuer();
+    let cognito = harness
+        .stack
+        .cognito_url()
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
+    let answer = cognito_support::read(
+        reqwest::Client::new()
+            .get(format!("{issuer}/.well-known/openid-configuration"))
+            .header("origin", "http://localhost:8080")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.header("access-control-allow-origin"), Some("*"));
+    let discovery = answer.json();
+    assert_eq!(discovery["issuer"], issuer);
+    assert_eq!(
+        discovery["jwks_uri"],
+        format!("{issuer}/.well-known/jwks.json")
+    );
+    assert_eq!(
+        discovery["authorization_endpoint"],
+        format!("{cognito}/oauth2/authorize")
+    );
+    assert_eq!(
+        discovery["token_endpoint"],
+        format!("{cognito}/oauth2/token")
+    );
+    assert_eq!(
+        discovery["userinfo_endpoint"],
+        format!("{cognito}/oauth2/userInfo")
+    );
+    assert_eq!(
+        discovery["id_token_signing_alg_values_supported"],
+        serde_json::json!(["RS256"])
+    );
+    assert!(
+        discovery.get("code_challenge_methods_supported").is_none(),
+        "Cognito does not list it"
+    );
+
+    let jwks = cognito_support::read(
+        reqwest::Client::new()
+            .get(discovery["jwks_uri"].as_str().unwrap())
+            .header("origin", "http://localhost:8080")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(jwks.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(jwks.json()["keys"].as_array().unwrap().len(), 2);
+    harness.stack.shutdown().await;
+}
