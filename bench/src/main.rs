@@ -1,0 +1,3 @@
+//! The benchmark report behind `cargo xtask bench`.
+
+fn main() {}
