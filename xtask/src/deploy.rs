@@ -364,6 +364,68 @@ fn deploy(options: &Options, tools: &Tools) -> Result<()> {
         existing.check_updatable(stack, region)?;
     }
 
+    build_lambda(tools)?;
+    let (dist, script_hashes) = build_spa()?;
+
+    println!("==> packaging (sam package uploads the Lambda zip)");
+    std::fs::create_dir_all(project_root().join("target/infra"))?;
+    cmd::run(
+        cmd::command(&tools.sam)
+            .args(["package", "--template-file", TEMPLATE])
+            .args(["--output-template-file", PACKAGED_TEMPLATE])
+            .args(["--resolve-s3", "--s3-prefix", stack, "--region", region])
+            .env("SAM_CLI_TELEMETRY", "0")
+            .stdin(Stdio::null()),
+    )?;
+
+    let mut parameters = StackParameters {
+        domain_prefix,
+        script_hashes,
+        api_origin: existing.and_then(|stack| stack.outputs.get("ApiBaseUrl").cloned()),
+        local_origin: options.local_origin.clone(),
+        mfa: options.mfa.clone(),
+        refresh_token_rotation: options.refresh_token_rotation,
+    };
+    let mut deployed = deploy_stack(tools, stack, region, &parameters)?;
+    // The CSP can name the API only once the API exists (see the template's ApiOrigin): on the
+    // first deployment, or if the API was replaced, deploy once more with its origin.
+    let api_base_url = deployed.output("ApiBaseUrl")?.to_owned();
+    if parameters.api_origin.as_deref() != Some(api_base_url.as_str()) {
+        println!("==> narrowing the CSP's connect-src to {api_base_url}");
+        parameters.api_origin = Some(api_base_url);
+        deployed = deploy_stack(tools, stack, region, &parameters)?;
+    }
+    let outputs = deployed.outputs;
+
+    let config = spa_config_json(&outputs, &options.token_storage)?;
+    std::fs::write(dist.join("config.json"), config)
+        .with_context(|| format!("writing {}", dist.join("config.json").display()))?;
+
+    upload(tools, region, &dist, output(&outputs, "SiteBucketName")?)?;
+
+    let distribution = output(&outputs, "DistributionId")?;
+    println!("==> invalidating the CloudFront cache of {distribution}");
+    cmd::run(
+        tools
+            .aws(region)
+            .args(["cloudfront", "create-invalidation", "--output", "text"])
+            .args(["--distribution-id", distribution, "--paths", "/*"])
+            .args(["--query", "Invalidation.Id"]),
+    )?;
+
+    let user_pool = output(&outputs, "UserPoolId")?;
+    println!(
+        "\nDeployed: {}\n\nCreate a user to sign in with (sign-up is closed):\n  \
+         aws cognito-idp admin-create-user --region {region} --user-pool-id {user_pool} \
+         --username demo --user-attributes Name=email,Value=you@example.com Name=email_verified,Value=true\n\
+         Remove everything again: see infra/README.md (\"Deleting the stack\").",
+        output(&outputs, "SpaUrl")?
+    );
+    Ok(())
+}
+
+/// `cargo lambda build` into the zip that the template's `CodeUri` names.
+fn build_lambda(tools: &Tools) -> Result<()> {
     println!("==> building the Lambda (cargo lambda, arm64)");
     cmd::run(cmd::command(&tools.cargo).args([
         "lambda",
@@ -389,7 +451,11 @@ fn deploy(options: &Options, tools: &Tools) -> Result<()> {
             zip.display()
         );
     }
+    Ok(())
+}
 
+/// The SPA's release build; returns `dist/` and the CSP hashes of its index.html.
+fn build_spa() -> Result<(PathBuf, Vec<String>)> {
     println!("==> building the SPA (trunk, release)");
     build::spa(Profile::Release)?;
     let dist = build::dist_dir();
@@ -403,59 +469,13 @@ fn deploy(options: &Options, tools: &Tools) -> Result<()> {
             index_path.display()
         );
     }
+    Ok((dist, script_hashes))
+}
 
-    println!("==> packaging (sam package uploads the Lambda zip)");
-    std::fs::create_dir_all(project_root().join("target/infra"))?;
-    cmd::run(
-        cmd::command(&tools.sam)
-            .args(["package", "--template-file", TEMPLATE])
-            .args(["--output-template-file", PACKAGED_TEMPLATE])
-            .args(["--resolve-s3", "--s3-prefix", stack, "--region", region])
-            .stdin(Stdio::null()),
-    )?;
-
-    let mut parameters = StackParameters {
-        domain_prefix,
-        script_hashes,
-        api_origin: existing.and_then(|stack| stack.outputs.get("ApiBaseUrl").cloned()),
-        local_origin: options.local_origin.clone(),
-        mfa: options.mfa.clone(),
-        refresh_token_rotation: options.refresh_token_rotation,
-    };
-    let outputs = loop {
-        println!("==> deploying {TEMPLATE} (aws cloudformation deploy)");
-        cmd::run(
-            tools
-                .aws(region)
-                .args([
-                    "cloudformation",
-                    "deploy",
-                    "--template-file",
-                    PACKAGED_TEMPLATE,
-                ])
-                .args(["--stack-name", stack, "--no-fail-on-empty-changeset"])
-                .args(["--capabilities", "CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
-                .arg("--parameter-overrides")
-                .args(parameters.overrides()),
-        )?;
-        let deployed = describe_stack(tools, stack, region)?
-            .with_context(|| format!("stack {stack} is not there after its deployment"))?;
-        let api_base_url = deployed.output("ApiBaseUrl")?.to_owned();
-        // The CSP can name the API only once the API exists (see the template's ApiOrigin).
-        if parameters.api_origin.as_deref() == Some(api_base_url.as_str()) {
-            break deployed.outputs;
-        }
-        println!("==> narrowing the CSP's connect-src to {api_base_url}");
-        parameters.api_origin = Some(api_base_url);
-    };
-
-    let config = spa_config_json(&outputs, &options.token_storage)?;
-    std::fs::write(dist.join("config.json"), config)
-        .with_context(|| format!("writing {}", dist.join("config.json").display()))?;
-
-    let bucket = output(&outputs, "SiteBucketName")?;
+/// Copies `dist/` to the bucket, each file with its type and caching (see [`upload_plan`]).
+fn upload(tools: &Tools, region: &str, dist: &Path, bucket: &str) -> Result<()> {
     println!("==> uploading dist/ to s3://{bucket}");
-    for upload in upload_plan(&dist)? {
+    for upload in upload_plan(dist)? {
         cmd::run(
             tools
                 .aws(region)
@@ -466,26 +486,34 @@ fn deploy(options: &Options, tools: &Tools) -> Result<()> {
                 .args(["--cache-control", upload.cache_control]),
         )?;
     }
+    Ok(())
+}
 
-    let distribution = output(&outputs, "DistributionId")?;
-    println!("==> invalidating the CloudFront cache of {distribution}");
+/// `aws cloudformation deploy` of the packaged template; returns the stack as it then is.
+fn deploy_stack(
+    tools: &Tools,
+    stack: &str,
+    region: &str,
+    parameters: &StackParameters,
+) -> Result<StackState> {
+    println!("==> deploying {TEMPLATE} (aws cloudformation deploy)");
     cmd::run(
         tools
             .aws(region)
-            .args(["cloudfront", "create-invalidation", "--output", "text"])
-            .args(["--distribution-id", distribution, "--paths", "/*"])
-            .args(["--query", "Invalidation.Id"]),
+            .args([
+                "cloudformation",
+                "deploy",
+                "--template-file",
+                PACKAGED_TEMPLATE,
+            ])
+            .args(["--stack-name", stack, "--no-fail-on-empty-changeset"])
+            .args(["--capabilities", "CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
+            .args(["--tags", "project=cognito-spa"])
+            .arg("--parameter-overrides")
+            .args(parameters.overrides()),
     )?;
-
-    let user_pool = output(&outputs, "UserPoolId")?;
-    println!(
-        "\nDeployed: {}\n\nCreate a user to sign in with (sign-up is closed):\n  \
-         aws cognito-idp admin-create-user --region {region} --user-pool-id {user_pool} \
-         --username demo --user-attributes Name=email,Value=you@example.com Name=email_verified,Value=true\n\
-         Remove everything again: see infra/README.md (\"Deleting the stack\").",
-        output(&outputs, "SpaUrl")?
-    );
-    Ok(())
+    describe_stack(tools, stack, region)?
+        .with_context(|| format!("stack {stack} is not there after its deployment"))
 }
 
 /// The template's parameters, as `cargo xtask deploy` fills them.
@@ -742,6 +770,13 @@ fn upload_plan(dist: &Path) -> Result<Vec<Upload>> {
 fn collect_files(root: &Path, dir: &Path, keys: &mut Vec<String>) -> Result<()> {
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let path: PathBuf = entry?.path();
+        // Hidden entries (Trunk's `.stage` while it builds) are not part of the site.
+        if path
+            .file_name()
+            .is_some_and(|name| name.to_string_lossy().starts_with('.'))
+        {
+            continue;
+        }
         if path.is_dir() {
             collect_files(root, &path, keys)?;
         } else {
@@ -1161,6 +1196,8 @@ await init();
         ] {
             std::fs::write(dist.join(file), "x").unwrap();
         }
+        std::fs::create_dir_all(dist.join(".stage")).unwrap();
+        std::fs::write(dist.join(".stage/index.html"), "half-built").unwrap();
         let plan = upload_plan(&dist).unwrap();
         std::fs::remove_dir_all(&dist).unwrap();
 
