@@ -1137,6 +1137,33 @@ mod tests {
     }
 
     #[test]
+    fn the_template_deploys_the_zip_that_cargo_lambda_builds() {
+        let template = std::fs::read_to_string(project_root().join(TEMPLATE)).unwrap();
+        let code_uris: Vec<&str> = template
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix("CodeUri:"))
+            .map(str::trim)
+            .collect();
+        // Relative to infra/, where the template lives.
+        assert_eq!(
+            code_uris,
+            [format!("../{LAMBDA_DIR}/{LAMBDA_BIN}/bootstrap.zip")]
+        );
+
+        let manifest: toml::Table = toml::from_str(
+            &std::fs::read_to_string(project_root().join("api/Cargo.toml")).unwrap(),
+        )
+        .unwrap();
+        let bins: Vec<&str> = manifest["bin"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|bin| bin.get("name")?.as_str())
+            .collect();
+        assert!(bins.contains(&LAMBDA_BIN), "api's binaries: {bins:?}");
+    }
+
+    #[test]
     fn inline_scripts_are_hashed_as_a_csp_expects() {
         // The CSP3 spec's example: `alert('Hello, world.');` hashes to this value.
         let html = "<html><head><script>alert('Hello, world.');</script></head></html>";
