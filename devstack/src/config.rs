@@ -294,12 +294,23 @@ impl Config {
                 }
             }
         }
-        if let Some(id) = &self.spa.client_id
-            && self.client(id).is_none()
-        {
+        let spa_client = match &self.spa.client_id {
+            Some(id) => self
+                .app_clients
+                .iter()
+                .position(|c| &c.client_id == id)
+                .ok_or_else(|| {
+                    invalid(
+                        "spa.client_id",
+                        format!("no app client has client_id {id:?}"),
+                    )
+                })?,
+            None => 0,
+        };
+        if self.app_clients[spa_client].logout_urls.is_empty() {
             return Err(invalid(
-                "spa.client_id",
-                format!("no app client has client_id {id:?}"),
+                format!("app_clients[{spa_client}].logout_urls"),
+                "the SPA's client needs a sign-out URL (it is `sign_out_uri` in /config.json)",
             ));
         }
         Ok(())
@@ -571,6 +582,11 @@ mod tests {
         let names: Vec<_> = config.users.iter().map(|u| u.username.as_str()).collect();
         assert_eq!(names, ["demo", "admin"]);
         assert!(!config.testing.tamper_signatures);
+        assert_eq!(
+            config.api,
+            crate::gateway::ApiConfig::default(),
+            "the file spells out the contract's API"
+        );
         assert_eq!(config.spa.token_storage, TokenStorage::Memory);
     }
 
@@ -724,6 +740,29 @@ mod tests {
                 .insert("client_id".into(), "nope".into());
         }));
         assert_eq!(field, "spa.client_id");
+    }
+
+    #[test]
+    fn the_spa_client_needs_a_sign_out_url() {
+        let (field, reason) = invalid_field(with(|t| {
+            client(t).insert("logout_urls".into(), toml::Value::Array(vec![]));
+        }));
+        assert_eq!(field, "app_clients[0].logout_urls");
+        assert!(reason.contains("sign_out_uri"), "{reason}");
+    }
+
+    #[test]
+    fn api_section_is_checked_against_the_pool() {
+        let text = format!(
+            "{EMBEDDED_DEFAULT}\n[[api.routes]]\nmethod = \"GET\"\npath = \"/x\"\nauthorizer = \"jwt\"\nauthorization_scopes = [\"api/delete\"]\n"
+        );
+        let (field, reason) = invalid_field(Config::from_toml_str(&text));
+        assert_eq!(field, "api.routes[5].authorization_scopes[0]");
+        assert!(reason.contains("not a scope of this user pool"), "{reason}");
+
+        let text = EMBEDDED_DEFAULT.replace("allow_origins =", "allow_origin =");
+        let error = Config::from_toml_str(&text).unwrap_err().to_string();
+        assert!(error.contains("unknown field `allow_origin`"), "{error}");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The local stand-in for Cognito and API Gateway: `cargo run -p devstack -- --help`.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +40,9 @@ async fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
+        // Logs go to stderr; stdout has the start banner.
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let args = Args::parse();
     if args.print_default_config {
@@ -63,21 +67,20 @@ enum RunError {
 }
 
 async fn run(args: Args) -> Result<(), RunError> {
+    // A bad file fails before any port is taken.
+    let file_config = args.config.as_deref().map(Config::from_file).transpose()?;
     let listeners = Listeners::bind(Addresses {
         cognito: args.cognito_addr,
         api: args.api_addr,
         spa: args.spa_addr,
     })
     .await?;
-    let config = match &args.config {
-        Some(path) => Config::from_file(path)?,
-        None => {
-            // The embedded default follows --spa-addr; a config file says what it means.
-            let mut config = Config::embedded_default();
-            config.move_spa_origin(&devstack::default_spa_url(), &listeners.spa_url());
-            config
-        }
-    };
+    let config = file_config.unwrap_or_else(|| {
+        // The embedded default follows --spa-addr; a config file says what it means.
+        let mut config = Config::embedded_default();
+        config.move_spa_origin(&devstack::default_spa_url(), &listeners.spa_url());
+        config
+    });
     let users: Vec<(String, String)> = config
         .users
         .iter()

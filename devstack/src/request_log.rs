@@ -20,7 +20,7 @@ pub async fn log_request(
     tracing::info!(
         service,
         %method,
-        path,
+        path = %path,
         status = response.status().as_u16(),
         latency_ms = format_args!("{:.1}", started.elapsed().as_secs_f64() * 1000.0),
         "request"

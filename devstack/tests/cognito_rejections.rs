@@ -1,4 +1,5 @@
 //! Every refusal of the Cognito side, asserted exactly.
+#![allow(clippy::unwrap_used)] // helpers of tests: a panic is how they report a failure
 
 mod cognito_support;
 

@@ -1,6 +1,7 @@
 //! Shared by the Cognito-side integration tests: a stack on ephemeral ports, a browser-like
 //! HTTP client (cookies kept, redirects not followed), PKCE and an independent JWT check.
 #![allow(dead_code)] // each test file uses a different part
+#![allow(clippy::unwrap_used)] // helpers of tests: a panic is how they report a failure
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
