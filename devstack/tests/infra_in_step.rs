@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use devstack::Config;
-use devstack::gateway::{ApiConfig, AuthorizerKind};
+use devstack::gateway::AuthorizerKind;
 use serde_norway::Value;
 use url::Url;
 
@@ -21,10 +21,6 @@ fn template() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/template.yaml");
     let text = std::fs::read_to_string(path).expect("infra/template.yaml is readable");
     serde_norway::from_str(&text).expect("infra/template.yaml is valid YAML")
-}
-
-fn devstack_api(config: &Config) -> ApiConfig {
-    config.api.clone()
 }
 
 /// Differences found so far, each naming what differs and both values.
@@ -218,7 +214,8 @@ fn routes_authorizers_and_scopes_match() {
         }
     }
 
-    let served: BTreeMap<String, Protection> = devstack_api(&Config::embedded_default())
+    let served: BTreeMap<String, Protection> = Config::embedded_default()
+        .api
         .routes
         .iter()
         .map(|route| {
@@ -325,7 +322,7 @@ fn cors_settings_and_origins_match() {
     let template = template();
     let cors = &single(&template, "AWS::Serverless::HttpApi")["CorsConfiguration"];
     let config = Config::embedded_default();
-    let local = devstack_api(&config).cors;
+    let local = &config.api.cors;
     let mut differences = Differences::default();
     let mut unreadable = Vec::new();
     let upper =
