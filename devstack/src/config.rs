@@ -102,6 +102,27 @@ pub struct AppClientConfig {
     /// Whether a refresh returns a new refresh token and retires the old one.
     #[serde(default)]
     pub refresh_token_rotation: bool,
+    /// Flows of the identity-provider JSON API (`InitiateAuth`) the client may use, e.g.
+    /// `ALLOW_USER_PASSWORD_AUTH` (off by default, as in Cognito).
+    #[serde(default = "default_explicit_auth_flows")]
+    pub explicit_auth_flows: Vec<String>,
+}
+
+/// The flows `explicit_auth_flows` may name (Cognito's `ExplicitAuthFlows`).
+pub const AUTH_FLOWS: [&str; 6] = [
+    "ALLOW_USER_PASSWORD_AUTH",
+    "ALLOW_REFRESH_TOKEN_AUTH",
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_CUSTOM_AUTH",
+    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "ALLOW_USER_AUTH",
+];
+
+fn default_explicit_auth_flows() -> Vec<String> {
+    vec![
+        "ALLOW_USER_SRP_AUTH".into(),
+        "ALLOW_REFRESH_TOKEN_AUTH".into(),
+    ]
 }
 
 fn default_short_token_minutes() -> u32 {
@@ -440,6 +461,20 @@ impl Config {
                 return Err(invalid(
                     format!("{field}.allowed_scopes"),
                     "email, profile and phone need openid as well (as in Cognito)",
+                ));
+            }
+            if let Some(j) = client
+                .explicit_auth_flows
+                .iter()
+                .position(|f| !AUTH_FLOWS.contains(&f.as_str()))
+            {
+                return Err(invalid(
+                    format!("{field}.explicit_auth_flows[{j}]"),
+                    format!(
+                        "{:?} is not one of {}",
+                        client.explicit_auth_flows[j],
+                        AUTH_FLOWS.join(", ")
+                    ),
                 ));
             }
             let lifetimes = [

@@ -257,7 +257,8 @@ impl Listeners {
     }
 }
 
-/// A running stack. Dropping it stops the servers abruptly; prefer [`Stack::shutdown`].
+/// A running stack. Dropping it tells the servers to stop without waiting for them; prefer
+/// [`Stack::shutdown`], which waits.
 #[derive(Debug)]
 pub struct Stack {
     cognito_url: Url,

@@ -260,6 +260,7 @@ impl CognitoState {
         username: &str,
         auth_time: u64,
     ) -> Response {
+        let now = self.clock.now_secs();
         let grant = CodeGrant {
             client_id: request.client_id.clone(),
             redirect_uri: request.redirect_uri_sent.clone(),
@@ -268,9 +269,9 @@ impl CognitoState {
             scopes: request.scopes.clone(),
             username: username.to_owned(),
             auth_time,
-            expires_at: self.clock.now_secs() + CODE_LIFETIME_SECS,
+            expires_at: now + CODE_LIFETIME_SECS,
         };
-        let code = self.grants().insert_code(grant);
+        let code = self.grants().insert_code(grant, now);
         let mut location = request.redirect_uri.clone();
         {
             let mut pairs = location.query_pairs_mut();

@@ -53,6 +53,8 @@ pub struct RefreshGrant {
     pub username: String,
     /// Scopes of the original grant.
     pub scopes: Vec<String>,
+    /// Whether refreshes issue ID tokens too.
+    pub id_token: bool,
     /// When the user signed in.
     pub auth_time: u64,
     /// Shared by every token of this sign-in (`origin_jti`); revocation works on it.
@@ -78,8 +80,11 @@ pub fn random_handle() -> String {
 }
 
 impl Grants {
-    /// Stores a code (a UUID, like Cognito's) and returns it.
-    pub fn insert_code(&mut self, grant: CodeGrant) -> String {
+    /// Stores a code (a UUID, like Cognito's) and returns it. Expired codes and sessions are
+    /// dropped on the way, so unused ones do not pile up.
+    pub fn insert_code(&mut self, grant: CodeGrant, now: u64) -> String {
+        self.codes.retain(|_, g| g.expires_at > now);
+        self.sessions.retain(|_, s| s.expires_at > now);
         let code = uuid::Uuid::new_v4().to_string();
         self.codes.insert(code.clone(), grant);
         code
@@ -115,8 +120,9 @@ impl Grants {
         self.sessions.remove(id);
     }
 
-    /// Stores a refresh token and returns it.
-    pub fn insert_refresh_token(&mut self, grant: RefreshGrant) -> String {
+    /// Stores a refresh token and returns it; expired ones are dropped on the way.
+    pub fn insert_refresh_token(&mut self, grant: RefreshGrant, now: u64) -> String {
+        self.refresh_tokens.retain(|_, g| g.expires_at > now);
         let token = random_handle();
         self.refresh_tokens.insert(token.clone(), grant);
         token

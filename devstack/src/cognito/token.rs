@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::grants::RefreshGrant;
+use super::tokens::{IssuedTokens, RefreshRefusal, SignIn};
 use super::{CognitoState, FormError, OAuthErrorBody, json_response, read_form};
 use crate::config::AppClientConfig;
 
@@ -121,6 +121,18 @@ struct TokenResponse {
     expires_in: u64,
 }
 
+impl TokenResponse {
+    fn new(tokens: IssuedTokens, refresh_token: Option<String>) -> Self {
+        Self {
+            access_token: tokens.access_token,
+            id_token: tokens.id_token,
+            refresh_token,
+            token_type: "Bearer",
+            expires_in: tokens.expires_in,
+        }
+    }
+}
+
 fn required(value: Option<String>, name: &str) -> Result<String, TokenError> {
     value
         .filter(|v| !v.is_empty())
@@ -189,65 +201,29 @@ impl CognitoState {
             .users
             .get(&grant.username)
             .ok_or(TokenError::InvalidGrant("the user no longer exists"))?;
-        let refresh = RefreshGrant {
-            client_id: client.client_id.clone(),
-            username: user.username.clone(),
+        let id_token = grant.scopes.iter().any(|s| s == "openid");
+        let sign_in = SignIn {
             scopes: grant.scopes,
+            id_token,
             auth_time: grant.auth_time,
-            origin_jti: uuid::Uuid::new_v4().to_string(),
-            expires_at: now + u64::from(client.refresh_token_validity_minutes) * 60,
+            nonce: grant.nonce.as_deref(),
         };
-        let tokens = self
-            .issue_tokens(client, user, &refresh, grant.nonce.as_deref())
+        let (tokens, refresh_token) = self
+            .start_sign_in(client, user, sign_in)
             .map_err(|e| TokenError::Server(e.to_string()))?;
-        let refresh_token = self.grants().insert_refresh_token(refresh);
-        Ok(TokenResponse {
-            access_token: tokens.access_token,
-            id_token: tokens.id_token,
-            refresh_token: Some(refresh_token),
-            token_type: "Bearer",
-            expires_in: tokens.expires_in,
-        })
+        Ok(TokenResponse::new(tokens, Some(refresh_token)))
     }
 
     fn refresh(&self, request: TokenRequest) -> Result<TokenResponse, TokenError> {
         let client = self.public_client(request.client_id, request.client_secret.as_ref())?;
         let token = required(request.refresh_token, "refresh_token")?;
-        let now = self.clock.now_secs();
-        let grant =
-            self.grants()
-                .refresh_grant(&token, now)
-                .cloned()
-                .ok_or(TokenError::InvalidGrant(
-                    "the refresh token is unknown, expired or revoked",
-                ))?;
-        if grant.client_id != client.client_id {
-            return Err(TokenError::InvalidGrant(
-                "the refresh token was issued to another client",
-            ));
-        }
-        let user = self
-            .users
-            .get(&grant.username)
-            .ok_or(TokenError::InvalidGrant("the user no longer exists"))?;
-        let tokens = self
-            .issue_tokens(client, user, &grant, None)
-            .map_err(|e| TokenError::Server(e.to_string()))?;
-        let refresh_token = client.refresh_token_rotation.then(|| {
-            let mut grants = self.grants();
-            grants.remove_refresh_token(&token);
-            grants.insert_refresh_token(RefreshGrant {
-                expires_at: now + u64::from(client.refresh_token_validity_minutes) * 60,
-                ..grant
-            })
-        });
-        Ok(TokenResponse {
-            access_token: tokens.access_token,
-            id_token: tokens.id_token,
-            refresh_token,
-            token_type: "Bearer",
-            expires_in: tokens.expires_in,
-        })
+        let (tokens, refresh_token) =
+            self.refresh_sign_in(client, &token)
+                .map_err(|refusal| match refusal {
+                    RefreshRefusal::Refused(reason) => TokenError::InvalidGrant(reason),
+                    RefreshRefusal::Sign(e) => TokenError::Server(e.to_string()),
+                })?;
+        Ok(TokenResponse::new(tokens, refresh_token))
     }
 }
 

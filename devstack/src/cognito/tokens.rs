@@ -87,10 +87,95 @@ fn at_hash(access_token: &str) -> String {
     URL_SAFE_NO_PAD.encode(&digest[..16])
 }
 
+/// What a new sign-in grants.
+#[derive(Debug)]
+pub struct SignIn<'a> {
+    /// Scopes of the access token.
+    pub scopes: Vec<String>,
+    /// Whether ID tokens are issued (`openid` granted, or the JSON API's flows).
+    pub id_token: bool,
+    /// When the user entered their password.
+    pub auth_time: u64,
+    /// Copied into the first ID token.
+    pub nonce: Option<&'a str>,
+}
+
+/// Why a refresh token was refused.
+#[derive(Debug)]
+pub enum RefreshRefusal {
+    /// Unknown, expired, revoked or another client's; the text says which.
+    Refused(&'static str),
+    /// Signing failed.
+    Sign(KeyError),
+}
+
 impl CognitoState {
-    /// Signs an access token and, with `openid` in the scopes, an ID token, for one sign-in
+    /// Starts a sign-in (a new `origin_jti`): tokens and a refresh token.
+    pub(super) fn start_sign_in(
+        &self,
+        client: &AppClientConfig,
+        user: &User,
+        sign_in: SignIn<'_>,
+    ) -> Result<(IssuedTokens, String), KeyError> {
+        let now = self.clock.now_secs();
+        let grant = RefreshGrant {
+            client_id: client.client_id.clone(),
+            username: user.username.clone(),
+            scopes: sign_in.scopes,
+            id_token: sign_in.id_token,
+            auth_time: sign_in.auth_time,
+            origin_jti: uuid::Uuid::new_v4().to_string(),
+            expires_at: now + u64::from(client.refresh_token_validity_minutes) * 60,
+        };
+        let tokens = self.issue_tokens(client, user, &grant, sign_in.nonce)?;
+        let refresh_token = self.grants().insert_refresh_token(grant, now);
+        Ok((tokens, refresh_token))
+    }
+
+    /// New tokens for a refresh token of `client`; with rotation, a new refresh token too (the
+    /// old one stops working at once).
+    pub(super) fn refresh_sign_in(
+        &self,
+        client: &AppClientConfig,
+        token: &str,
+    ) -> Result<(IssuedTokens, Option<String>), RefreshRefusal> {
+        let now = self.clock.now_secs();
+        let grant =
+            self.grants()
+                .refresh_grant(token, now)
+                .cloned()
+                .ok_or(RefreshRefusal::Refused(
+                    "the refresh token is unknown, expired or revoked",
+                ))?;
+        if grant.client_id != client.client_id {
+            return Err(RefreshRefusal::Refused(
+                "the refresh token was issued to another client",
+            ));
+        }
+        let user = self
+            .users
+            .get(&grant.username)
+            .ok_or(RefreshRefusal::Refused("the user no longer exists"))?;
+        let tokens = self
+            .issue_tokens(client, user, &grant, None)
+            .map_err(RefreshRefusal::Sign)?;
+        let refresh_token = client.refresh_token_rotation.then(|| {
+            let mut grants = self.grants();
+            grants.remove_refresh_token(token);
+            grants.insert_refresh_token(
+                RefreshGrant {
+                    expires_at: now + u64::from(client.refresh_token_validity_minutes) * 60,
+                    ..grant
+                },
+                now,
+            )
+        });
+        Ok((tokens, refresh_token))
+    }
+
+    /// Signs an access token and, when the grant has them, an ID token, for one sign-in
     /// (`grant.origin_jti`). `nonce` goes into the ID token (only on the code exchange).
-    pub(super) fn issue_tokens(
+    fn issue_tokens(
         &self,
         client: &AppClientConfig,
         user: &User,
@@ -116,7 +201,7 @@ impl CognitoState {
             version: 2,
         };
         let access_token = self.keys.access.sign(&access, tamper)?;
-        let id_token = if grant.scopes.iter().any(|s| s == "openid") {
+        let id_token = if grant.id_token {
             let id = IdClaims {
                 sub: &user.sub,
                 aud: &client.client_id,
