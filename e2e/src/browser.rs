@@ -206,6 +206,15 @@ impl Browser {
         .await
     }
 
+    /// The visible texts of every element matching a CSS selector (none yet: empty).
+    pub async fn texts(&self, css: &str) -> Result<Vec<String>> {
+        let mut texts = Vec::new();
+        for element in self.client.find_all(Locator::Css(css)).await? {
+            texts.push(element.text().await?);
+        }
+        Ok(texts)
+    }
+
     /// Waits for a displayed button whose text is `label`.
     pub async fn button(&self, label: &str) -> Result<Element> {
         if label.contains('\'') {
@@ -230,6 +239,27 @@ impl Browser {
         let input = self.element(css).await?;
         input.clear().await?;
         input.send_keys(value).await?;
+        Ok(())
+    }
+
+    /// Signs in on the hosted UI's page (devstack's managed login), which must be showing or
+    /// about to show: fills in the form and submits it.
+    pub async fn sign_in_on_hosted_ui(&self, hosted_ui: &Url, user: crate::User) -> Result<()> {
+        let origin = hosted_ui.origin();
+        self.wait_for_url("the hosted UI's sign-in page", |url| url.origin() == origin)
+            .await?;
+        self.fill("#username", user.username).await?;
+        self.fill("#password", user.password).await?;
+        self.click_button("Sign in").await
+    }
+
+    /// Follows an in-app link (a client-side navigation: a reload would lose a session kept
+    /// in memory).
+    pub async fn follow_link(&self, href: &str) -> Result<()> {
+        self.element(&format!("a[href='{href}']"))
+            .await?
+            .click()
+            .await?;
         Ok(())
     }
 

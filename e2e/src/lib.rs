@@ -11,8 +11,46 @@ pub mod driver;
 
 pub use browser::{Browser, DEADLINE};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
+
+/// A user from devstack's embedded default configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct User {
+    pub username: &'static str,
+    pub password: &'static str,
+}
+
+/// `demo`, in the `users` group.
+pub const DEMO: User = User {
+    username: "demo",
+    password: "Demo-Passw0rd!",
+};
+
+/// `admin`, in the `admin` and `users` groups.
+pub const ADMIN: User = User {
+    username: "admin",
+    password: "Admin-Passw0rd!",
+};
+
+/// Starts devstack on three ephemeral loopback ports (three origins, as in AWS), serving the
+/// release build from `dist/`. The embedded default configuration is pointed at the SPA's real
+/// origin first, then `adjust` may change it (lifetimes, rotation, CORS, token storage...).
+pub async fn start_devstack(adjust: impl FnOnce(&mut devstack::Config)) -> Result<devstack::Stack> {
+    let dist = dist_dir()?;
+    let listeners = devstack::Listeners::loopback_ephemeral()
+        .await
+        .context("binding devstack's listeners")?;
+    let mut config = devstack::Config::embedded_default();
+    config.move_spa_origin(&devstack::default_spa_url(), &listeners.spa_url());
+    adjust(&mut config);
+    config
+        .validate()
+        .context("the adjusted devstack config is not valid")?;
+    devstack::spawn(config, listeners, Some(dist))
+        .await
+        .context("starting devstack")
+}
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
