@@ -25,7 +25,7 @@ const SESSION_COOKIE: &str = "cognito";
 const CSRF_COOKIE: &str = "XSRF-TOKEN";
 
 /// Query parameters of `/oauth2/authorize` (and `/login`, which carries them on).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 struct AuthorizeParams {
     response_type: Option<String>,
     client_id: Option<String>,
@@ -39,9 +39,7 @@ struct AuthorizeParams {
     idp_identifier: Option<String>,
     login_hint: Option<String>,
     prompt: Option<String>,
-    // Accepted and ignored, as the stand-in has a single language.
-    #[serde(rename = "lang")]
-    _lang: Option<String>,
+    // `lang` and unknown parameters are ignored: the stand-in has one language.
 }
 
 /// A checked authorize request.

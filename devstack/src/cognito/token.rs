@@ -105,9 +105,7 @@ struct TokenRequest {
     redirect_uri: Option<String>,
     code_verifier: Option<String>,
     refresh_token: Option<String>,
-    // Cognito ignores a scope on refresh; accepted so such clients are not refused.
-    #[serde(rename = "scope")]
-    _scope: Option<String>,
+    // Other parameters (`scope` on refresh, as Cognito) are ignored.
 }
 
 #[derive(Serialize)]
@@ -267,9 +265,7 @@ struct RevokeRequest {
     token: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
-    // RFC 7009 allows it; the stand-in tells token types apart itself.
-    #[serde(rename = "token_type_hint")]
-    _token_type_hint: Option<String>,
+    // `token_type_hint` (RFC 7009) is ignored: the token's shape tells.
 }
 
 /// `POST /oauth2/revoke`: revokes a refresh token and the access tokens of its sign-in.
