@@ -2,8 +2,9 @@
 //! loopback origins. Every scenario also checks, on every page it visits, that nothing is in
 //! localStorage, no token or code is in the address bar or history, and no CSP violation happened.
 
-use anyhow::Result;
-use e2e::{Browser, DEMO, start_devstack};
+use anyhow::{Context, Result};
+use e2e::{ADMIN, Browser, DEMO, User, start_devstack};
+use fantoccini::Locator;
 
 /// The signed-out home page's heading.
 const HOME_SIGNED_OUT: &str = "Sign in with Cognito, then call a protected API";
@@ -93,5 +94,304 @@ async fn demo_signs_in_lands_where_they_started_and_sees_their_profile() -> Resu
 
     browser.close().await?;
     stack.shutdown().await;
+    Ok(())
+}
+
+/// Opens the SPA's home page and signs in as `user` through the hosted UI.
+async fn sign_in_from_home(browser: &Browser, stack: &devstack::Stack, user: User) -> Result<()> {
+    browser.goto(stack.spa_url().as_str()).await?;
+    browser.click_button("Sign in").await?;
+    browser
+        .sign_in_on_hosted_ui(stack.cognito_url(), user)
+        .await?;
+    browser
+        .wait_for_text(&format!("Hello, {}", user.username))
+        .await
+}
+
+/// Presses Send on the API console's card for `slug` (e.g. `get-hello`) and returns what the
+/// card shows once the answer is in.
+async fn call_route(browser: &Browser, slug: &str) -> Result<String> {
+    browser
+        .element(&format!("button[aria-controls='{slug}-result']"))
+        .await?
+        .click()
+        .await?;
+    let result = format!("#{slug}-result");
+    let result = result.as_str();
+    browser
+        .wait_for(&format!("the answer to {slug}"), || async move {
+            let card = browser.client().find(Locator::Css(result)).await?;
+            let busy = card.attr("aria-busy").await?;
+            let text = card.text().await?;
+            Ok((busy.as_deref() == Some("false") && !text.trim().is_empty()).then_some(text))
+        })
+        .await
+}
+
+fn assert_contains(text: &str, expected: &[&str]) {
+    for needle in expected {
+        assert!(text.contains(needle), "expected {needle:?} in:\n{text}");
+    }
+}
+
+/// Scenario 2: every route from the API console, as demo and as admin.
+#[tokio::test]
+async fn api_console_calls_every_route_and_explains_the_admin_refusal() -> Result<()> {
+    let stack = start_devstack(|_| {}).await?;
+    let browser = Browser::launch("api-console").await?;
+    sign_in_from_home(&browser, &stack, DEMO).await?;
+    browser.follow_link("/api").await?;
+    browser.wait_for_text("API console").await?;
+
+    let open = call_route(&browser, "get-open").await?;
+    assert_contains(
+        &open,
+        &["GET /open answered 200.", "\"time\"", "x-request-id"],
+    );
+    let hello = call_route(&browser, "get-hello").await?;
+    assert_contains(&hello, &["GET /hello answered 200.", "Hello, demo!"]);
+    let echo = call_route(&browser, "get-echo").await?;
+    assert_contains(
+        &echo,
+        &[
+            "GET /echo answered 200.",
+            "\"username\": \"demo\"",
+            "\"cognito:groups\": \"[users]\"",
+            "\"token_use\": \"access\"",
+            "api/read",
+        ],
+    );
+    browser
+        .fill("#post-echo-body", r#"{"sent_by": "e2e", "items": [1, 2]}"#)
+        .await?;
+    let posted = call_route(&browser, "post-echo").await?;
+    assert_contains(
+        &posted,
+        &["POST /echo answered 200.", "\"sent_by\": \"e2e\""],
+    );
+    let admin = call_route(&browser, "get-admin").await?;
+    assert_contains(
+        &admin,
+        &[
+            "GET /admin is only for members of the admin group, and you are not one (403).",
+            "Sign in as a user in the admin group",
+        ],
+    );
+    browser.assert_clean().await?;
+    browser.screenshot("demo").await?;
+    browser.close().await?;
+
+    let browser = Browser::launch("api-console-admin").await?;
+    sign_in_from_home(&browser, &stack, ADMIN).await?;
+    browser.follow_link("/api").await?;
+    let admin = call_route(&browser, "get-admin").await?;
+    assert_contains(&admin, &["GET /admin answered 200.", "\"admin\""]);
+    browser.assert_clean().await?;
+    browser.screenshot("admin").await?;
+    browser.close().await?;
+    stack.shutdown().await;
+    Ok(())
+}
+
+/// Scenario 6: a deep link to a protected page while signed out comes back there after sign-in.
+#[tokio::test]
+async fn deep_link_to_a_protected_page_returns_there_after_sign_in() -> Result<()> {
+    let stack = start_devstack(|_| {}).await?;
+    let browser = Browser::launch("deep-link").await?;
+    browser.goto(stack.spa_url().join("/api")?.as_str()).await?;
+    browser
+        .sign_in_on_hosted_ui(stack.cognito_url(), DEMO)
+        .await?;
+    browser.wait_for_path(stack.spa_url(), "/api").await?;
+    browser.wait_for_text("API console").await?;
+    let hello = call_route(&browser, "get-hello").await?;
+    assert_contains(&hello, &["Hello, demo!"]);
+    browser.assert_clean().await?;
+    browser.screenshot("api").await?;
+    browser.close().await?;
+    stack.shutdown().await;
+    Ok(())
+}
+
+/// Scenario 7: a wrong password is refused on the hosted UI, and the right one then works.
+#[tokio::test]
+async fn wrong_password_is_refused_on_the_hosted_ui() -> Result<()> {
+    let stack = start_devstack(|_| {}).await?;
+    let browser = Browser::launch("wrong-password").await?;
+    browser.goto(stack.spa_url().as_str()).await?;
+    browser.click_button("Sign in").await?;
+    let wrong = User {
+        username: DEMO.username,
+        password: "not-the-password",
+    };
+    browser
+        .sign_in_on_hosted_ui(stack.cognito_url(), wrong)
+        .await?;
+    browser
+        .wait_for_text("Incorrect username or password.")
+        .await?;
+    browser.assert_clean().await?;
+    browser.screenshot("hosted-ui").await?;
+    browser
+        .sign_in_on_hosted_ui(stack.cognito_url(), DEMO)
+        .await?;
+    browser.wait_for_text("Hello, demo").await?;
+    browser.assert_clean().await?;
+    browser.close().await?;
+    stack.shutdown().await;
+    Ok(())
+}
+
+/// Starts signing in and returns the `state` the SPA sent to the hosted UI.
+async fn start_sign_in(browser: &Browser, stack: &devstack::Stack) -> Result<String> {
+    browser.goto(stack.spa_url().as_str()).await?;
+    browser.click_button("Sign in").await?;
+    let at_hosted_ui = browser
+        .wait_for_url("the hosted UI with a state", |url| {
+            url.origin() == stack.cognito_url().origin()
+                && url.query_pairs().any(|(name, _)| name == "state")
+        })
+        .await?;
+    at_hosted_ui
+        .query_pairs()
+        .find(|(name, _)| name == "state")
+        .map(|(_, state)| state.into_owned())
+        .context("no state")
+}
+
+/// Scenario 7: an answer whose `state` was not issued by this tab is refused before any code
+/// exchange, and nobody is signed in.
+#[tokio::test]
+async fn forged_state_is_refused() -> Result<()> {
+    let stack = start_devstack(|_| {}).await?;
+    let browser = Browser::launch("forged-state").await?;
+    start_sign_in(&browser, &stack).await?;
+    let forged = stack
+        .spa_url()
+        .join("/callback?code=attacker-code&state=attacker-state")?;
+    browser.goto(forged.as_str()).await?;
+    browser
+        .wait_for_text("This sign-in answer cannot be used")
+        .await?;
+    browser
+        .wait_for_text("does not belong to the sign-in this tab started")
+        .await?;
+    browser.button("Try again").await?;
+    browser.assert_clean().await?;
+    browser.screenshot("callback").await?;
+    browser.close().await?;
+    stack.shutdown().await;
+    Ok(())
+}
+
+/// Scenario 7: `error=access_denied` from the hosted UI is shown in plain words.
+#[tokio::test]
+async fn access_denied_from_the_hosted_ui_is_explained() -> Result<()> {
+    let stack = start_devstack(|_| {}).await?;
+    let browser = Browser::launch("access-denied").await?;
+    let state = start_sign_in(&browser, &stack).await?;
+    let mut answer = stack.spa_url().join("/callback")?;
+    answer
+        .query_pairs_mut()
+        .append_pair("error", "access_denied")
+        .append_pair("error_description", "The user cancelled")
+        .append_pair("state", &state);
+    browser.goto(answer.as_str()).await?;
+    browser
+        .wait_for_text("The sign-in page sent you back with an error")
+        .await?;
+    browser
+        .wait_for_text("Sign-in was cancelled or access was denied.")
+        .await?;
+    browser.assert_clean().await?;
+    browser.screenshot("callback").await?;
+    browser.close().await?;
+    stack.shutdown().await;
+    Ok(())
+}
+
+/// Scenario 7: tokens with a bad signature (devstack's `testing.tamper_signatures`) sign
+/// nobody in, and the page says why.
+#[tokio::test]
+async fn tokens_with_a_bad_signature_are_refused() -> Result<()> {
+    let stack = start_devstack(|config| config.testing.tamper_signatures = true).await?;
+    let browser = Browser::launch("tampered-token").await?;
+    browser.goto(stack.spa_url().as_str()).await?;
+    browser.click_button("Sign in").await?;
+    browser
+        .sign_in_on_hosted_ui(stack.cognito_url(), DEMO)
+        .await?;
+    browser
+        .wait_for_text("The tokens from the sign-in did not pass the checks")
+        .await?;
+    browser
+        .wait_for_text("signature does not verify with the issuer's key")
+        .await?;
+    assert!(
+        !browser.page_text().await?.contains("Hello, demo"),
+        "signed in with a tampered token"
+    );
+    browser.assert_clean().await?;
+    browser.screenshot("callback").await?;
+    browser.close().await?;
+    stack.shutdown().await;
+    Ok(())
+}
+
+/// Scenario 7: the SPA served from an origin the API's CORS does not allow explains the
+/// blocked request, naming the page's origin.
+#[tokio::test]
+async fn an_origin_the_api_does_not_allow_is_explained() -> Result<()> {
+    let stack = start_devstack(|config| {
+        config.api.cors.allow_origins = vec!["https://app.example.com".to_owned()];
+    })
+    .await?;
+    let browser = Browser::launch("cors-refused").await?;
+    sign_in_from_home(&browser, &stack, DEMO).await?;
+    browser.follow_link("/api").await?;
+    let page_origin = stack.spa_url().origin().ascii_serialization();
+    for slug in ["get-open", "get-hello"] {
+        let refused = call_route(&browser, slug).await?;
+        assert_contains(
+            &refused,
+            &[
+                "the browser withheld the answer from this page (CORS)",
+                &format!("This page runs on {page_origin}."),
+            ],
+        );
+    }
+    browser.assert_clean().await?;
+    browser.screenshot("api").await?;
+    browser.close().await?;
+    stack.shutdown().await;
+    Ok(())
+}
+
+/// Scenario 7: the API going away while the page is open is explained as unreachable.
+#[tokio::test]
+async fn an_unreachable_api_is_explained() -> Result<()> {
+    let stack = start_devstack(|_| {}).await?;
+    let browser = Browser::launch("api-unreachable").await?;
+    sign_in_from_home(&browser, &stack, DEMO).await?;
+    browser.follow_link("/api").await?;
+    browser.wait_for_text("API console").await?;
+    let api_url = stack.api_url().join("/open")?;
+    // The page stays loaded in the browser; every server of the stack stops.
+    stack.shutdown().await;
+    let unreachable = call_route(&browser, "get-open").await?;
+    assert_contains(
+        &unreachable,
+        &[
+            &format!(
+                "Nothing answered at {}.",
+                api_url.as_str().trim_end_matches('/')
+            ),
+            "api_base_url",
+        ],
+    );
+    browser.assert_clean().await?;
+    browser.screenshot("api").await?;
+    browser.close().await?;
     Ok(())
 }
