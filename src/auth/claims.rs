@@ -611,7 +611,8 @@ pub(crate) mod tests {
         let before = check_id(&jwt(&id_claims())).unwrap().identity();
         assert_eq!(Identity::of_stored(&jwt(&id_claims())), Ok(before.clone()));
         assert_eq!(check_same_identity(&before, &before.clone()), Ok(()));
-        let changes: [(&str, fn(&mut Identity)); 3] = [
+        type Change = fn(&mut Identity);
+        let changes: [(&str, Change); 3] = [
             ("iss", |identity| identity.iss = "https://other".into()),
             ("sub", |identity| identity.sub = "user-2".into()),
             ("aud", |identity| identity.aud = vec!["other".into()]),

@@ -20,6 +20,10 @@ use crate::config::AppConfig;
 
 /// Where the session stands.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one state lives in one signal; boxing the session would only add an indirection for the pages"
+)]
 pub enum AuthState {
     /// Restoring a session kept in `sessionStorage`; nothing is known yet.
     Initializing,

@@ -149,7 +149,7 @@ pub(crate) mod tests {
         assert_eq!(jwt.rs256_key_id("ID token").unwrap(), "k1");
         assert_eq!(jwt.signature(), b"signature");
         let dot = text.rfind('.').unwrap();
-        assert_eq!(jwt.signing_input(), text[..dot].as_bytes());
+        assert_eq!(jwt.signing_input(), &text.as_bytes()[..dot]);
     }
 
     #[test]
