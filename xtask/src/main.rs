@@ -1,9 +1,10 @@
 //! Project automation, in the style of rust-analyzer's `cargo xtask`:
-//! `cargo xtask setup | build | dev | test | deploy`.
+//! `cargo xtask setup | build | dev | test | bench | deploy`.
 //!
 //! Every command is plain Rust calling the tools as processes, so a fresh machine needs only
 //! `cargo` to start: `setup` installs the rest from the package registries.
 
+mod bench;
 mod build;
 mod cmd;
 mod deploy;
@@ -22,6 +23,8 @@ commands:
   build          build the SPA for release into dist/ (trunk, wasm-opt applied)
   dev            set up, build the SPA and run the whole system locally (devstack)
   test           set up, then run every check and test; exits non-zero on any failure
+  bench          build, then measure sizes, sign-in and the stand-in under load; writes
+                 target/bench/report.md and report.json (`--quick`: fewer, shorter runs)
   deploy         build and deploy the whole stack to AWS (see infra/README.md)
   help           print this text";
 
@@ -43,6 +46,7 @@ fn run() -> Result<()> {
         "build" => build::run(rest),
         "dev" => dev::run(rest),
         "test" => test::run(rest),
+        "bench" => bench::run(rest),
         "deploy" => deploy::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
