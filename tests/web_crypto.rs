@@ -1,6 +1,9 @@
 //! WebCrypto adapters in a real browser: SHA-256, random verifiers, RS256 verification.
 #![cfg(target_arch = "wasm32")]
-#![allow(clippy::unwrap_used, reason = "test code: a panic is the failure report")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code: a panic is the failure report"
+)]
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -1,7 +1,10 @@
 //! Token and sign-in storage in a real browser: memory and sessionStorage round-trips, and
 //! nothing ever in localStorage.
 #![cfg(target_arch = "wasm32")]
-#![allow(clippy::unwrap_used, reason = "test code: a panic is the failure report")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code: a panic is the failure report"
+)]
 
 use cognito_spa::auth::flow::PendingSignIn;
 use cognito_spa::auth::session::StoredTokens;

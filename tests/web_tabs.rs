@@ -1,6 +1,9 @@
 //! Tab coordination in a real browser: the sign-out broadcast and the refresh lock.
 #![cfg(target_arch = "wasm32")]
-#![allow(clippy::unwrap_used, reason = "test code: a panic is the failure report")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code: a panic is the failure report"
+)]
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
