@@ -286,5 +286,34 @@ async fn discovery_and_jwks_are_served_with_cors() {
     .await;
     assert_eq!(jwks.header("access-control-allow-origin"), Some("*"));
     assert_eq!(jwks.json()["keys"].as_array().unwrap().len(), 2);
+
+    // userInfo takes a Bearer header, so a browser asks first.
+    let preflight = cognito_support::read(
+        reqwest::Client::new()
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{cognito}/oauth2/userInfo"),
+            )
+            .header("origin", "http://localhost:8080")
+            .header("access-control-request-method", "GET")
+            .header("access-control-request-headers", "authorization")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(preflight.status.is_success(), "{}", preflight.status);
+    assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
+    assert!(
+        preflight
+            .header("access-control-allow-headers")
+            .unwrap()
+            .contains("authorization"),
+        "{:?}",
+        preflight.headers
+    );
+    // The hosted UI pages are navigations: no CORS headers there.
+    let login = harness.get(&harness.cognito("/oauth2/authorize")).await;
+    assert!(login.headers.get("access-control-allow-origin").is_none());
     harness.stack.shutdown().await;
 }
