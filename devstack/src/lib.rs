@@ -4,7 +4,7 @@
 //!
 //! | listener | default | serves |
 //! |----------|---------|--------|
-//! | cognito  | `http://localhost:9229` | `/oauth2/authorize`, `/login`, `/oauth2/token`, `/oauth2/userInfo`, `/oauth2/revoke`, `/logout`, `/<pool>/.well-known/{openid-configuration,jwks.json}` |
+//! | cognito  | `http://localhost:9229` | `/oauth2/authorize`, `/login`, `/oauth2/token`, `/oauth2/userInfo`, `/oauth2/revoke`, `/logout`, `/<pool>/.well-known/{openid-configuration,jwks.json}`, `POST /` (`InitiateAuth`) |
 //! | api      | `http://localhost:3000` | the routes of `[api]`, behind the JWT authorizer and CORS |
 //! | spa      | `http://localhost:8080` | Trunk's `dist/` with index.html fallback, `/config.json`, CSP |
 //!
