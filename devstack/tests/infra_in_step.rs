@@ -1,7 +1,7 @@
 //! Keeps `infra/template.yaml` (what AWS runs) and devstack's embedded default configuration
 //! (what runs locally) in step: routes and their authorizers and scopes, CORS, the callback and
-//! sign-out URL shapes, token lifetimes, refresh-token rotation, scopes, the resource server,
-//! groups and the Content-Security-Policy. Change one side without the other and the test fails
+//! sign-out URL shapes, token lifetimes, refresh-token rotation, scopes, auth flows, the resource
+//! server, groups and the Content-Security-Policy. Change one side without the other and the test fails
 //! listing every difference.
 //!
 //! The template is read as YAML with its CloudFormation tags (`!Sub`, `!Ref`, `!If`, ...) kept as
@@ -482,6 +482,32 @@ fn the_app_client_matches() {
         "refresh-token rotation by default",
         feature.as_str().map(|feature| feature == "ENABLED"),
         Some(local.refresh_token_rotation),
+    );
+
+    // Flows of the identity-provider API. The template switches them with rotation (Cognito
+    // refuses REFRESH_TOKEN_AUTH then): compare the branch devstack's rotation setting selects.
+    let flows = &client["ExplicitAuthFlows"];
+    let deployed_flows = match intrinsic(flows) {
+        Some((name, Value::Sequence(branches))) if name == "If" && branches.len() == 3 => {
+            if branches[0].as_str() != Some("RotationEnabled") {
+                differences.note(format!(
+                    "ExplicitAuthFlows: expected a switch on RotationEnabled, found {:?}",
+                    branches[0]
+                ));
+            }
+            let branch = if local.refresh_token_rotation {
+                &branches[1]
+            } else {
+                &branches[2]
+            };
+            entries(branch, &mut unreadable)
+        }
+        _ => entries(flows, &mut unreadable),
+    };
+    differences.compare(
+        "ExplicitAuthFlows",
+        sorted(deployed_flows),
+        sorted(local.explicit_auth_flows.iter().cloned()),
     );
 
     // devstack's clients are public and code-only; so must the deployed one be.
