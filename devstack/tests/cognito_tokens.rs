@@ -167,6 +167,18 @@ async fn with_rotation_refresh_returns_a_new_refresh_token_and_retires_the_old()
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     let third = answer.json()["refresh_token"].as_str().unwrap().to_owned();
 
+    // Two refreshes racing with the same token: exactly one wins.
+    let (one, two) = tokio::join!(harness.refresh(&third), harness.refresh(&third));
+    let mut statuses = [one.status, two.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::BAD_REQUEST]);
+    let winner = if one.status == StatusCode::OK {
+        one
+    } else {
+        two
+    };
+    let third = winner.json()["refresh_token"].as_str().unwrap().to_owned();
+
     // Revoking the newest ends the whole family.
     let revoked = harness
         .post_form(

@@ -140,18 +140,26 @@ impl CognitoState {
         token: &str,
     ) -> Result<(IssuedTokens, Option<String>), RefreshRefusal> {
         let now = self.clock.now_secs();
-        let grant =
-            self.grants()
-                .refresh_grant(token, now)
-                .cloned()
-                .ok_or(RefreshRefusal::Refused(
-                    "the refresh token is unknown, expired or revoked",
-                ))?;
-        if grant.client_id != client.client_id {
-            return Err(RefreshRefusal::Refused(
-                "the refresh token was issued to another client",
-            ));
-        }
+        // Checked and (with rotation) retired under one lock, so a token refreshes only once.
+        let grant = {
+            let mut grants = self.grants();
+            let grant =
+                grants
+                    .refresh_grant(token, now)
+                    .cloned()
+                    .ok_or(RefreshRefusal::Refused(
+                        "the refresh token is unknown, expired or revoked",
+                    ))?;
+            if grant.client_id != client.client_id {
+                return Err(RefreshRefusal::Refused(
+                    "the refresh token was issued to another client",
+                ));
+            }
+            if client.refresh_token_rotation {
+                grants.remove_refresh_token(token);
+            }
+            grant
+        };
         let user = self
             .users
             .get(&grant.username)
@@ -160,9 +168,7 @@ impl CognitoState {
             .issue_tokens(client, user, &grant, None)
             .map_err(RefreshRefusal::Sign)?;
         let refresh_token = client.refresh_token_rotation.then(|| {
-            let mut grants = self.grants();
-            grants.remove_refresh_token(token);
-            grants.insert_refresh_token(
+            self.grants().insert_refresh_token(
                 RefreshGrant {
                     expires_at: now + u64::from(client.refresh_token_validity_minutes) * 60,
                     ..grant
