@@ -174,7 +174,7 @@ fn Shell(config: AppConfig) -> impl IntoView {
                 </Routes>
             </main>
             <footer class="site-footer">
-                "Signs in with the hosted UI (authorization code + PKCE); tokens never leave this tab."
+                "Signs in with the hosted UI (authorization code + PKCE); tokens are kept in this tab only."
             </footer>
         </Router>
     }

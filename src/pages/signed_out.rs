@@ -5,26 +5,43 @@ use leptos_router::components::A;
 
 use crate::app::Page;
 use crate::auth::{AuthState, use_auth};
+use crate::components::Problem;
 
 /// "You are signed out", with the reason when the session ended on its own.
 #[component]
 pub fn SignedOut() -> impl IntoView {
     let auth = use_auth();
-    let reason = move || {
+    let sign_in = move |_| auth.sign_in(&Page::Home.path());
+    let signed_in = move || auth.signed_in() == Some(true);
+    let body = move || {
         auth.state().with(|state| match state {
-            AuthState::SignedOut(Some(reason)) => Some(reason.to_string()),
-            AuthState::Failed(error) => Some(format!("Signing in failed: {error}.")),
-            _ => None,
+            AuthState::SignedIn(session) => view! {
+                <p class="lead">
+                    "You are still signed in as " {session.username().to_owned()}
+                    " in this tab. Use Sign out at the top to end the session."
+                </p>
+            }
+            .into_any(),
+            AuthState::SignedOut(Some(reason)) => {
+                view! { <Problem title="Your session ended" detail=reason.to_string() /> }
+                    .into_any()
+            }
+            AuthState::Failed(error) => {
+                view! { <Problem title="Signing in did not work" detail=error.to_string() /> }
+                    .into_any()
+            }
+            AuthState::SignedOut(None) | AuthState::Initializing | AuthState::SigningIn => view! {
+                <p class="lead">
+                    "Your tokens were revoked and removed from this tab, and the hosted UI's "
+                    "own session was ended, so signing in again asks for your password."
+                </p>
+            }
+            .into_any(),
         })
     };
-    let sign_in = move |_| auth.sign_in(&Page::Home.path());
     view! {
-        <h1>"You are signed out"</h1>
-        {move || reason().map(|reason| view! { <p class="notice">{reason}</p> })}
-        <p class="lead">
-            "Your tokens were revoked and removed from this tab, and the hosted UI's own session "
-            "was ended, so signing in again asks for your password."
-        </p>
+        <h1>{move || if signed_in() { "You are still signed in" } else { "You are signed out" }}</h1>
+        {body}
         <div class="actions">
             <button class="button button-primary" type="button" on:click=sign_in>
                 "Sign in again"
