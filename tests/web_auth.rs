@@ -1,0 +1,220 @@
+//! The auth context in a real browser: start-up, and every way a callback is refused before any
+//! network call (the whole flow against the stand-in is covered by the end-to-end tests).
+#![cfg(target_arch = "wasm32")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code: a panic is the failure report"
+)]
+
+use cognito_spa::auth::flow::PendingSignIn;
+use cognito_spa::auth::storage::{TOKENS_KEY, save_pending_sign_in, take_pending_sign_in};
+use cognito_spa::auth::{
+    Auth, AuthError, AuthState, Nonce, PkceCodeVerifier, SignOutReason, State, TokenError,
+    provide_auth, use_auth,
+};
+use cognito_spa::config::AppConfig;
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A fresh auth context under its own reactive owner (kept alive by the caller).
+fn start(token_storage: &str) -> (Auth, Owner) {
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    session_storage().clear().unwrap();
+    let owner = Owner::new();
+    owner.set();
+    let config = serde_json::json!({
+        "hosted_ui_url": "http://localhost:9229",
+        "issuer": "http://localhost:9229/us-east-1_DevStack01",
+        "client_id": "webtestclient",
+        "redirect_uri": "http://localhost:8080/callback",
+        "sign_out_uri": "http://localhost:8080/signed-out",
+        "scopes": ["openid"],
+        "api_base_url": "http://localhost:3000",
+        "token_storage": token_storage
+    });
+    let auth = provide_auth(AppConfig::from_json(&config.to_string()).unwrap());
+    (auth, owner)
+}
+
+fn session_storage() -> web_sys::Storage {
+    web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap()
+}
+
+fn local_storage_len() -> u32 {
+    let window = web_sys::window().unwrap();
+    window.local_storage().unwrap().unwrap().length().unwrap()
+}
+
+async fn wait_for_state(auth: Auth, expected: &AuthState) {
+    for _ in 0..200 {
+        if auth.state().get_untracked() == *expected {
+            return;
+        }
+        TimeoutFuture::new(10).await;
+    }
+    panic!(
+        "state is {:?}, expected {expected:?}",
+        auth.state().get_untracked()
+    );
+}
+
+fn pending(state: &str, created_at: i64) -> PendingSignIn {
+    PendingSignIn {
+        verifier: PkceCodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+        state: State::new(state),
+        nonce: Nonce::new("nonce-1"),
+        return_path: "/profile".into(),
+        created_at,
+    }
+}
+
+fn now() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
+}
+
+/// Puts a query in the address bar, as the hosted UI's redirect does.
+fn visit(query: &str) {
+    let history = web_sys::window().unwrap().history().unwrap();
+    let path = web_sys::window().unwrap().location().pathname().unwrap();
+    history
+        .replace_state_with_url(&JsValue::NULL, "", Some(&format!("{path}{query}")))
+        .unwrap();
+}
+
+fn address_bar_query() -> String {
+    web_sys::window().unwrap().location().search().unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn memory_mode_starts_signed_out_and_is_the_context() {
+    let (auth, owner) = start("memory");
+    wait_for_state(auth, &AuthState::SignedOut(None)).await;
+    assert_eq!(auth.signed_in(), Some(false));
+    assert_eq!(auth.access_token(), None);
+    let provided = owner.with(use_auth);
+    assert_eq!(provided.config().client_id.as_str(), "webtestclient");
+    assert_eq!(auth.refresh().await, Err(AuthError::NotSignedIn));
+    assert_eq!(auth.user_info().await, Err(AuthError::NotSignedIn));
+    assert_eq!(local_storage_len(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn a_callback_nobody_started_is_refused_and_leaves_the_address_bar() {
+    let (auth, _owner) = start("memory");
+    visit("?code=stolen-code&state=forged");
+    let result = auth
+        .complete_sign_in("?code=stolen-code&state=forged")
+        .await;
+    assert_eq!(result, Err(AuthError::UnknownState));
+    assert_eq!(
+        auth.state().get_untracked(),
+        AuthState::Failed(AuthError::UnknownState)
+    );
+    assert_eq!(address_bar_query(), "", "code and state are gone");
+}
+
+#[wasm_bindgen_test]
+async fn a_callback_without_state_is_refused() {
+    let (auth, _owner) = start("memory");
+    save_pending_sign_in(&pending("state-1", now())).unwrap();
+    let result = auth.complete_sign_in("?code=abc").await;
+    assert_eq!(result, Err(AuthError::MissingState));
+    assert_eq!(take_pending_sign_in(), Ok(None), "the attempt used it up");
+}
+
+#[wasm_bindgen_test]
+async fn a_callback_with_another_state_is_refused_and_the_state_is_used_up() {
+    let (auth, _owner) = start("memory");
+    save_pending_sign_in(&pending("state-1", now())).unwrap();
+    let result = auth.complete_sign_in("?code=abc&state=state-2").await;
+    assert_eq!(result, Err(AuthError::StateMismatch));
+    // Replaying the right state afterwards finds nothing: one-time.
+    let replay = auth.complete_sign_in("?code=abc&state=state-1").await;
+    assert_eq!(replay, Err(AuthError::UnknownState));
+}
+
+#[wasm_bindgen_test]
+async fn a_hosted_ui_error_is_reported_in_plain_words() {
+    let (auth, _owner) = start("memory");
+    save_pending_sign_in(&pending("state-1", now())).unwrap();
+    let result = auth
+        .complete_sign_in("?error=access_denied&error_description=User+cancelled&state=state-1")
+        .await;
+    let error = result.unwrap_err();
+    assert_eq!(
+        error,
+        AuthError::HostedUi {
+            error: "access_denied".into(),
+            description: Some("User cancelled".into())
+        }
+    );
+    assert!(error.to_string().starts_with("Sign-in was cancelled"));
+}
+
+#[wasm_bindgen_test]
+async fn a_stale_sign_in_is_refused() {
+    let (auth, _owner) = start("memory");
+    save_pending_sign_in(&pending("state-1", now() - 3600)).unwrap();
+    let result = auth.complete_sign_in("?code=abc&state=state-1").await;
+    assert!(
+        matches!(result, Err(AuthError::SignInExpired { .. })),
+        "{result:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn session_mode_drops_unreadable_tokens_with_a_reason() {
+    let (auth, _owner) = start("session");
+    session_storage()
+        .set_item(
+            TOKENS_KEY,
+            r#"{"id_token":"not-a-jwt","access_token":"x.y.z","refresh_token":null}"#,
+        )
+        .unwrap();
+    let expected = AuthState::SignedOut(Some(SignOutReason::RestoreFailed(AuthError::Token(
+        TokenError::Malformed {
+            token: "ID token",
+            reason: "it does not have exactly three dot-separated parts".into(),
+        },
+    ))));
+    wait_for_state(auth, &expected).await;
+    assert_eq!(session_storage().get_item(TOKENS_KEY).unwrap(), None);
+    assert_eq!(local_storage_len(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn reloading_a_used_callback_with_a_kept_session_goes_home() {
+    let (auth, _owner) = start("session");
+    session_storage()
+        .set_item(
+            TOKENS_KEY,
+            r#"{"id_token":"a.b.c","access_token":"a.b.c","refresh_token":null}"#,
+        )
+        .unwrap();
+    visit("?code=used-code&state=used-state");
+    let result = auth
+        .complete_sign_in("?code=used-code&state=used-state")
+        .await;
+    assert_eq!(result, Ok("/".to_owned()));
+    assert_eq!(address_bar_query(), "");
+    // The restore of those (unusable) tokens then settles on its own; wait for it so that it
+    // cannot touch the storage of the next test.
+    for _ in 0..200 {
+        if matches!(auth.state().get_untracked(), AuthState::SignedOut(Some(_))) {
+            return;
+        }
+        TimeoutFuture::new(10).await;
+    }
+    panic!(
+        "the restore did not settle: {:?}",
+        auth.state().get_untracked()
+    );
+}
