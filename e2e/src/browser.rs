@@ -3,7 +3,7 @@
 use crate::driver::{ChromeDriver, find_on_path};
 use anyhow::{Context, Result, anyhow, bail};
 use fantoccini::elements::Element;
-use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::wd::{WebDriverCompatibleCommand, WindowHandle};
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
@@ -261,6 +261,41 @@ impl Browser {
             .click()
             .await?;
         Ok(())
+    }
+
+    /// Opens `url` in a new tab (a fresh sessionStorage) and switches to it; returns its handle.
+    pub async fn open_tab(&self, url: &str) -> Result<WindowHandle> {
+        let tab = self.client.new_window(true).await?.handle;
+        self.client.switch_to_window(tab.clone()).await?;
+        self.goto(url).await?;
+        Ok(tab)
+    }
+
+    /// Opens `url` with `window.open` from the current page, as a link opened in a new tab
+    /// would: the new tab starts with a copy of this tab's sessionStorage. Switches to it.
+    pub async fn open_tab_from_page(&self, url: &str) -> Result<WindowHandle> {
+        let before = self.client.windows().await?;
+        self.client
+            .execute("window.open(arguments[0], '_blank');", vec![json!(url)])
+            .await?;
+        let tab = self
+            .wait_for("the tab window.open made", || async {
+                let now = self.client.windows().await?;
+                Ok(now.into_iter().find(|handle| !before.contains(handle)))
+            })
+            .await?;
+        self.client.switch_to_window(tab.clone()).await?;
+        Ok(tab)
+    }
+
+    /// Makes `tab` the one the next commands act on.
+    pub async fn switch_to(&self, tab: &WindowHandle) -> Result<()> {
+        Ok(self.client.switch_to_window(tab.clone()).await?)
+    }
+
+    /// The handle of the current tab.
+    pub async fn current_tab(&self) -> Result<WindowHandle> {
+        Ok(self.client.window().await?)
     }
 
     /// Runs `script` (a function body) in the page and returns its result.

@@ -3,8 +3,11 @@
 //! localStorage, no token or code is in the address bar or history, and no CSP violation happened.
 
 use anyhow::{Context, Result};
+use devstack::config::TokenStorage;
 use e2e::{ADMIN, Browser, DEMO, User, start_devstack};
 use fantoccini::Locator;
+use serde_json::json;
+use url::Url;
 
 /// The signed-out home page's heading.
 const HOME_SIGNED_OUT: &str = "Sign in with Cognito, then call a protected API";
@@ -393,5 +396,186 @@ async fn an_unreachable_api_is_explained() -> Result<()> {
     browser.assert_clean().await?;
     browser.screenshot("api").await?;
     browser.close().await?;
+    Ok(())
+}
+
+/// The sessionStorage key where the SPA keeps tokens with `token_storage: "session"`.
+const TOKENS_KEY: &str = "cognito-spa.tokens";
+
+/// One of the tokens the current tab keeps in sessionStorage (`id_token`, `access_token`,
+/// `refresh_token`), if any.
+async fn stored_token(browser: &Browser, name: &str) -> Result<Option<String>> {
+    let token = browser
+        .client()
+        .execute(
+            "const stored = sessionStorage.getItem(arguments[0]);\
+             return stored === null ? null : JSON.parse(stored)[arguments[1]];",
+            vec![json!(TOKENS_KEY), json!(name)],
+        )
+        .await?;
+    Ok(token.as_str().map(str::to_owned))
+}
+
+/// How many entries of this tab's history are on the hosted UI's origin.
+async fn hosted_ui_history_entries(browser: &Browser, stack: &devstack::Stack) -> Result<usize> {
+    let origin = stack.cognito_url().origin();
+    Ok(browser
+        .history_urls()
+        .await?
+        .iter()
+        .filter(|url| Url::parse(url).is_ok_and(|url| url.origin() == origin))
+        .count())
+}
+
+/// Scenario 4: with `session` storage a reload keeps the session.
+#[tokio::test]
+async fn reload_keeps_the_session_with_session_storage() -> Result<()> {
+    let stack = start_devstack(|config| config.spa.token_storage = TokenStorage::Session).await?;
+    let browser = Browser::launch("reload-session").await?;
+    sign_in_from_home(&browser, &stack, DEMO).await?;
+    browser.follow_link("/profile").await?;
+    browser.wait_for_text("demo@example.com").await?;
+    let keys = browser.session_storage_keys().await?;
+    assert!(keys.iter().any(|key| key == TOKENS_KEY), "{keys:?}");
+
+    browser.client().refresh().await?;
+    browser.wait_for_text("demo@example.com").await?;
+    browser.wait_for_path(stack.spa_url(), "/profile").await?;
+    assert_eq!(
+        hosted_ui_history_entries(&browser, &stack).await?,
+        1,
+        "the reload went through the hosted UI"
+    );
+    browser.assert_clean().await?;
+    browser.screenshot("profile-after-reload").await?;
+    browser.close().await?;
+    stack.shutdown().await;
+    Ok(())
+}
+
+/// Scenario 4: with `memory` storage a reload forgets the tokens; signing in again bounces
+/// through the hosted UI without the password form (its session cookie).
+#[tokio::test]
+async fn reload_with_memory_storage_signs_in_again_without_the_password() -> Result<()> {
+    let stack = start_devstack(|config| config.spa.token_storage = TokenStorage::Memory).await?;
+    let browser = Browser::launch("reload-memory").await?;
+    sign_in_from_home(&browser, &stack, DEMO).await?;
+    browser.follow_link("/profile").await?;
+    browser.wait_for_text("demo@example.com").await?;
+    let stored = browser.session_storage_text().await?;
+    assert!(
+        !stored.contains("eyJ"),
+        "memory storage put a token in sessionStorage:\n{stored}"
+    );
+    assert_eq!(hosted_ui_history_entries(&browser, &stack).await?, 1);
+
+    browser.client().refresh().await?;
+    // Signed out by the reload, the protected page sends the browser to the hosted UI, whose
+    // session cookie sends it straight back with a code.
+    browser.wait_for_text("demo@example.com").await?;
+    browser.wait_for_path(stack.spa_url(), "/profile").await?;
+    assert_eq!(
+        hosted_ui_history_entries(&browser, &stack).await?,
+        1,
+        "the password form was shown again"
+    );
+    browser.assert_clean().await?;
+    browser.screenshot("profile-after-reload").await?;
+    browser.close().await?;
+    stack.shutdown().await;
+    Ok(())
+}
+
+/// Asks the token endpoint for new tokens with `refresh_token`, as a client would.
+async fn refresh_with(stack: &devstack::Stack, refresh_token: &str) -> Result<reqwest::Response> {
+    let client_id = "3n4b5urk1ft4fl3mg5e62d9ado";
+    Ok(reqwest::Client::new()
+        .post(stack.cognito_url().join("/oauth2/token")?)
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", client_id),
+            ("refresh_token", refresh_token),
+        ])
+        .send()
+        .await?)
+}
+
+/// Scenario 5: signing out revokes the refresh token, signs out the other tab, and Back does not
+/// bring the session back.
+#[tokio::test]
+async fn sign_out_revokes_signs_out_other_tabs_and_back_does_not_restore() -> Result<()> {
+    let stack = start_devstack(|config| config.spa.token_storage = TokenStorage::Session).await?;
+    let browser = Browser::launch("sign-out").await?;
+    sign_in_from_home(&browser, &stack, DEMO).await?;
+    browser.follow_link("/profile").await?;
+    browser.wait_for_text("demo@example.com").await?;
+    let first_tab = browser.current_tab().await?;
+    let refresh_token = stored_token(&browser, "refresh_token")
+        .await?
+        .context("no refresh token stored")?;
+    let before = refresh_with(&stack, &refresh_token).await?;
+    assert_eq!(
+        before.status(),
+        200,
+        "the refresh token works before sign-out"
+    );
+
+    // A second tab signs in too (the hosted UI's cookie: no password) and shows the profile.
+    let second_tab = browser
+        .open_tab(stack.spa_url().join("/profile")?.as_str())
+        .await?;
+    browser.wait_for_text("demo@example.com").await?;
+
+    browser.switch_to(&first_tab).await?;
+    browser.click_button("Sign out").await?;
+    browser
+        .wait_for_path(stack.spa_url(), "/signed-out")
+        .await?;
+    browser.wait_for_text("You are signed out").await?;
+    browser.assert_clean().await?;
+    browser.screenshot("signed-out").await?;
+    assert_eq!(stored_token(&browser, "refresh_token").await?, None);
+
+    let after = refresh_with(&stack, &refresh_token).await?;
+    assert_eq!(after.status(), 400, "the revoked refresh token still works");
+    let refusal: serde_json::Value = after.json().await?;
+    assert_eq!(refusal["error"], "invalid_grant", "{refusal}");
+
+    browser.switch_to(&second_tab).await?;
+    browser
+        .wait_for_text("You signed out in another tab.")
+        .await?;
+    assert!(
+        !browser.page_text().await?.contains("demo@example.com"),
+        "the other tab still shows the profile"
+    );
+    assert_eq!(stored_token(&browser, "access_token").await?, None);
+    browser.assert_clean().await?;
+    browser.screenshot("other-tab").await?;
+
+    browser.switch_to(&first_tab).await?;
+    browser.client().back().await?;
+    browser.wait_for_path(stack.spa_url(), "/profile").await?;
+    let text = browser.page_text().await?;
+    assert!(
+        !text.contains("demo@example.com"),
+        "Back restored the session:\n{text}"
+    );
+    assert_eq!(stored_token(&browser, "access_token").await?, None);
+    browser.assert_clean().await?;
+    browser.screenshot("after-back").await?;
+
+    // Reloading the page Back showed: the hosted UI's session ended too, so it asks for the
+    // password again.
+    browser.client().refresh().await?;
+    browser
+        .wait_for_url("the hosted UI", |url| {
+            url.origin() == stack.cognito_url().origin()
+        })
+        .await?;
+    browser.element("#password").await?;
+    browser.assert_clean().await?;
+    browser.close().await?;
+    stack.shutdown().await;
     Ok(())
 }
