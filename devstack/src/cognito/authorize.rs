@@ -430,8 +430,20 @@ pub(super) async fn login_submit(
             Some("This form has expired. Please sign in again."),
         );
     }
-    // One message for an unknown user and a wrong password: no user enumeration.
-    let Some(user) = state.users.authenticate(&form.username, &form.password) else {
+    // One message for an unknown user and a wrong password: no user enumeration. Password
+    // hashing is CPU work: off the async workers.
+    let checker = state.clone();
+    let (username, password) = (form.username.clone(), form.password);
+    let user = tokio::task::spawn_blocking(move || {
+        checker
+            .users
+            .authenticate(&username, &password)
+            .map(|u| u.username.clone())
+    })
+    .await
+    .ok()
+    .flatten();
+    let Some(username) = user else {
         return state.login_page(
             &request,
             jar,
@@ -441,7 +453,6 @@ pub(super) async fn login_submit(
         );
     };
     let auth_time = state.clock.now_secs();
-    let username = user.username.clone();
     let session_id = state.grants().insert_session(LoginSession {
         username: username.clone(),
         auth_time,

@@ -111,7 +111,10 @@ pub(super) async fn dispatch(
         .unwrap_or_default();
     let result = match target.strip_prefix(TARGET_PREFIX) {
         Some("InitiateAuth") => match read_json(body).await {
-            Ok(request) => state.initiate_auth(request),
+            // Password hashing is CPU work: off the async workers.
+            Ok(request) => tokio::task::spawn_blocking(move || state.initiate_auth(request))
+                .await
+                .unwrap_or_else(|e| Err(aws_error("InternalErrorException", e.to_string()))),
             Err(error) => Err(error),
         },
         Some(operation) if !operation.is_empty() => Err(aws_error(
