@@ -244,3 +244,33 @@ async fn logout_with_redirect_uri_sends_the_user_back_to_sign_in() {
     assert_eq!(authorize.location().path(), "/login");
     harness.stack.shutdown().await;
 }
+
+#[tokio::test]
+async fn hostile_parameters_are_escaped_on_the_login_page_and_survive_the_round_trip() {
+    let harness = Harness::start(|_| {}).await;
+    let pkce = Pkce::new();
+    let state = "\"><script>alert(1)</script>&x=1";
+    let hint = "<img src=x onerror=alert(2)>";
+    let page = harness
+        .open_login_page(&harness.authorize_url(
+            &pkce,
+            &[("state", state), ("login_hint", hint), ("lang", "fr")],
+        ))
+        .await;
+    assert!(!page.body.contains("<script>"), "{}", page.body);
+    assert!(!page.body.contains("<img"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("value=\"&lt;img src=x onerror=alert(2)&gt;\""),
+        "login_hint prefills: {}",
+        page.body
+    );
+    let answer = harness.submit_login(&page, DEMO.0, DEMO.1).await;
+    assert_eq!(answer.status, StatusCode::FOUND, "{}", answer.body);
+    assert_eq!(
+        answer.location_param("state").as_deref(),
+        Some(state),
+        "state comes back byte for byte"
+    );
+    harness.stack.shutdown().await;
+}
