@@ -52,8 +52,7 @@ pub struct Answer {
 
 impl Answer {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -68,7 +67,11 @@ impl Answer {
             .to_str()
             .unwrap();
         Url::parse(location)
-            .or_else(|_| Url::parse("http://relative.invalid/").unwrap().join(location))
+            .or_else(|_| {
+                Url::parse("http://relative.invalid/")
+                    .unwrap()
+                    .join(location)
+            })
             .unwrap()
     }
 
@@ -192,7 +195,9 @@ impl Harness {
         assert_eq!(redirect.status, StatusCode::FOUND, "{}", redirect.body);
         let login = redirect.location();
         assert_eq!(login.path(), "/login");
-        let page = self.get(&self.cognito(&format!("/login?{}", login.query().unwrap()))).await;
+        let page = self
+            .get(&self.cognito(&format!("/login?{}", login.query().unwrap())))
+            .await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         page
     }
@@ -200,7 +205,11 @@ impl Harness {
     /// Posts the login form of `page` with these credentials.
     pub async fn submit_login(&self, page: &Answer, username: &str, password: &str) -> Answer {
         let csrf = page.csrf_field();
-        let form = [("_csrf", csrf.as_str()), ("username", username), ("password", password)];
+        let form = [
+            ("_csrf", csrf.as_str()),
+            ("username", username),
+            ("password", password),
+        ];
         let response = self
             .browser
             .post(self.cognito(&page.form_action()))
@@ -318,10 +327,13 @@ pub fn verify_jwt(token: &str, jwks: &Value) -> Result<(Value, Map<String, Value
         .find(|k| k["kid"] == header["kid"])
         .ok_or("unknown kid")?;
     let number = |name: &str| -> Result<BigUint, String> {
-        Ok(BigUint::from_bytes_be(&decode(key[name].as_str().unwrap())?))
+        Ok(BigUint::from_bytes_be(&decode(
+            key[name].as_str().unwrap(),
+        )?))
     };
     let public = RsaPublicKey::new(number("n")?, number("e")?).map_err(|e| e.to_string())?;
-    let signature = Signature::try_from(decode(signature)?.as_slice()).map_err(|e| e.to_string())?;
+    let signature =
+        Signature::try_from(decode(signature)?.as_slice()).map_err(|e| e.to_string())?;
     VerifyingKey::<Sha256>::new(public)
         .verify(format!("{}.{}", parts[0], payload).as_bytes(), &signature)
         .map_err(|_| "bad signature".to_owned())?;
