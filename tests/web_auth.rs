@@ -102,6 +102,11 @@ async fn memory_mode_starts_signed_out_and_is_the_context() {
     let provided = owner.with(use_auth);
     assert_eq!(provided.config().client_id.as_str(), "webtestclient");
     assert_eq!(auth.refresh().await, Err(AuthError::NotSignedIn));
+    assert_eq!(
+        auth.state().get_untracked(),
+        AuthState::SignedOut(None),
+        "nothing to end, no reason shown"
+    );
     assert_eq!(auth.user_info().await, Err(AuthError::NotSignedIn));
     assert_eq!(local_storage_len(), 0);
 }

@@ -1,6 +1,8 @@
 //! Claim checks for Cognito's tokens: the ID token per OpenID Connect Core 3.1.3.7 and the access
 //! token per the AWS guide. Signatures are checked before these, by [`crate::auth::crypto`].
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
 use super::error::TokenError;
@@ -139,6 +141,20 @@ pub fn validate_access_token(
         username: optional_string(claims, "username").map(str::to_owned),
         groups: groups(claims),
     })
+}
+
+/// When the ID token carries `at_hash` (Cognito's always do), it must be the base64url of the
+/// left half of the access token's SHA-256 (OIDC Core 3.1.3.8), binding the two tokens together.
+/// The digest comes from WebCrypto in the browser.
+pub fn check_access_token_hash(
+    id_token: &DecodedJwt,
+    access_token_sha256: &[u8; 32],
+) -> Result<(), TokenError> {
+    match optional_string(&id_token.claims, "at_hash") {
+        None => Ok(()),
+        Some(at_hash) if at_hash == URL_SAFE_NO_PAD.encode(&access_token_sha256[..16]) => Ok(()),
+        Some(_) => Err(TokenError::AccessTokenHashMismatch),
+    }
 }
 
 /// Whom an ID token is about, who issued it and for whom: what a refresh must not change.
@@ -625,6 +641,25 @@ pub(crate) mod tests {
                 Err(TokenError::IdentityChanged { claim })
             );
         }
+    }
+
+    #[test]
+    fn at_hash_binds_the_access_token() {
+        use sha2::{Digest, Sha256};
+        let access_token = "eyJhbGciOiJSUzI1NiJ9.e30.c2ln";
+        let digest: [u8; 32] = Sha256::digest(access_token.as_bytes()).into();
+        let at_hash = URL_SAFE_NO_PAD.encode(&digest[..16]);
+        let id = with(id_claims(), |c| {
+            c.insert("at_hash".into(), at_hash.into());
+        });
+        assert_eq!(check_access_token_hash(&id, &digest), Ok(()));
+        let other: [u8; 32] = Sha256::digest(b"another access token").into();
+        assert_eq!(
+            check_access_token_hash(&id, &other),
+            Err(TokenError::AccessTokenHashMismatch)
+        );
+        // Optional in the code flow: absent is fine.
+        assert_eq!(check_access_token_hash(&jwt(&id_claims()), &other), Ok(()));
     }
 
     #[test]

@@ -201,9 +201,13 @@ impl Auth {
                 message: "the lock was released before the refresh finished".into(),
             })
         });
-        if let Err(error) = &result {
-            self.forget_session(Some(SignOutReason::RefreshFailed(error.clone())))
-                .await;
+        match &result {
+            // Nothing to end: there was no session to renew.
+            Err(AuthError::NotSignedIn) | Ok(()) => {}
+            Err(error) => {
+                self.forget_session(Some(SignOutReason::RefreshFailed(error.clone())))
+                    .await;
+            }
         }
         result
     }
@@ -323,13 +327,17 @@ impl Auth {
             crypto::verify_rs256(jwt, &key, which).await?;
         }
         let config = self.config.get_value();
-        Session::from_verified(
+        let session = Session::from_verified(
             tokens,
             id_token,
             access_token,
             &Self::expected(&config, now_seconds()),
             nonce,
-        )
+        )?;
+        let access_token_digest =
+            crypto::sha256(session.access_token().secret().as_bytes()).await?;
+        claims::check_access_token_hash(&session.id_token, &access_token_digest)?;
+        Ok(session)
     }
 
     /// The issuer's key `kid`, fetching the key set again (once) when it is not known yet, as

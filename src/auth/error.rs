@@ -114,6 +114,11 @@ pub enum TokenError {
     /// The ID token's `nonce` is absent or not the one this sign-in sent: a replayed token.
     #[error("the ID token's nonce does not match this sign-in (a replayed or injected token)")]
     NonceMismatch,
+    /// The ID token's `at_hash` does not match the access token: they were not issued together.
+    #[error(
+        "the ID token's at_hash does not match the access token (they were not issued together)"
+    )]
+    AccessTokenHashMismatch,
     /// The ID and access tokens describe different users.
     #[error("the ID token and the access token belong to different users")]
     SubjectMismatch,
