@@ -129,12 +129,27 @@ impl Browser {
 
     /// Polls `probe` until it yields a value, failing after [`DEADLINE`] with the current URL
     /// and page text, so a failure shows what the user would have seen.
-    pub async fn wait_for<T, F, Fut>(&self, what: &str, mut probe: F) -> Result<T>
+    pub async fn wait_for<T, F, Fut>(&self, what: &str, probe: F) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<Option<T>>>,
     {
-        let deadline = Instant::now() + DEADLINE;
+        self.wait_for_within(DEADLINE, what, probe).await
+    }
+
+    /// [`Browser::wait_for`] with another deadline, for what takes longer by design (a token
+    /// that expires in a minute).
+    pub async fn wait_for_within<T, F, Fut>(
+        &self,
+        timeout: Duration,
+        what: &str,
+        mut probe: F,
+    ) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Option<T>>>,
+    {
+        let deadline = Instant::now() + timeout;
         let mut last_error = None;
         loop {
             match probe().await {
@@ -143,13 +158,18 @@ impl Browser {
                 Err(error) => last_error = Some(error),
             }
             if Instant::now() >= deadline {
-                return Err(self.timed_out(what, last_error).await);
+                return Err(self.timed_out(timeout, what, last_error).await);
             }
             tokio::time::sleep(POLL).await;
         }
     }
 
-    async fn timed_out(&self, what: &str, last_error: Option<anyhow::Error>) -> anyhow::Error {
+    async fn timed_out(
+        &self,
+        timeout: Duration,
+        what: &str,
+        last_error: Option<anyhow::Error>,
+    ) -> anyhow::Error {
         let url = self
             .current_url()
             .await
@@ -164,7 +184,7 @@ impl Browser {
             .map_or_else(|e| format!("<not saved: {e}>"), |p| p.display().to_string());
         let last_error = last_error.map_or_else(String::new, |e| format!("\nlast error: {e:#}"));
         anyhow!(
-            "timed out after {DEADLINE:?} waiting for {what}\ncurrent URL: {url}\nscreenshot: {screenshot}\npage text:\n{}{last_error}",
+            "timed out after {timeout:?} waiting for {what}\ncurrent URL: {url}\nscreenshot: {screenshot}\npage text:\n{}{last_error}",
             truncate(&text, 3000)
         )
     }

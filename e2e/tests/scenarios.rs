@@ -7,6 +7,7 @@ use devstack::config::TokenStorage;
 use e2e::{ADMIN, Browser, DEMO, User, start_devstack};
 use fantoccini::Locator;
 use serde_json::json;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use url::Url;
 
 /// The signed-out home page's heading.
@@ -575,6 +576,93 @@ async fn sign_out_revokes_signs_out_other_tabs_and_back_does_not_restore() -> Re
         .await?;
     browser.element("#password").await?;
     browser.assert_clean().await?;
+    browser.close().await?;
+    stack.shutdown().await;
+    Ok(())
+}
+
+/// Token lifetime for the refresh scenarios: the SPA renews 10 % of it before expiry.
+const SHORT_LIFETIME_MINUTES: u32 = 1;
+/// Long enough for a one-minute token to be renewed and to expire, with room for a slow machine.
+const REFRESH_DEADLINE: Duration = Duration::from_secs(100);
+
+fn short_lived_tokens(config: &mut devstack::Config, rotation: bool) {
+    config.spa.token_storage = TokenStorage::Session;
+    for client in &mut config.app_clients {
+        client.access_token_validity_minutes = SHORT_LIFETIME_MINUTES;
+        client.id_token_validity_minutes = SHORT_LIFETIME_MINUTES;
+        client.refresh_token_rotation = rotation;
+    }
+}
+
+/// The `exp` claim of a JWT, read in the page (the test only looks, it does not verify).
+async fn expiry_of(browser: &Browser, jwt: &str) -> Result<u64> {
+    let exp = browser
+        .client()
+        .execute(
+            "const part = arguments[0].split('.')[1].replace(/-/g, '+').replace(/_/g, '/');\
+             return JSON.parse(atob(part)).exp;",
+            vec![json!(jwt)],
+        )
+        .await?;
+    exp.as_u64().context("the token has no numeric exp")
+}
+
+/// Waits until the current tab's stored access token is no longer `old`.
+async fn wait_for_renewal(browser: &Browser, old: &str) -> Result<String> {
+    browser
+        .wait_for_within(REFRESH_DEADLINE, "the session to renew itself", || async {
+            Ok(stored_token(browser, "access_token")
+                .await?
+                .filter(|token| token != old))
+        })
+        .await
+}
+
+/// Waits until the clock is past `exp` (seconds since the epoch), so a call with the first
+/// token would be refused.
+async fn wait_until_expired(browser: &Browser, exp: u64) -> Result<()> {
+    browser
+        .wait_for_within(
+            REFRESH_DEADLINE,
+            "the first access token to expire",
+            || async {
+                let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
+                Ok((now > exp).then_some(()))
+            },
+        )
+        .await
+}
+
+/// Scenario 3: with one-minute tokens the session renews by itself, and the API keeps
+/// answering after the first token expired, without a 401 and retry.
+#[tokio::test]
+async fn short_lived_tokens_are_renewed_before_they_expire() -> Result<()> {
+    let stack = start_devstack(|config| short_lived_tokens(config, false)).await?;
+    let browser = Browser::launch("refresh").await?;
+    sign_in_from_home(&browser, &stack, DEMO).await?;
+    browser.follow_link("/api").await?;
+    let first = stored_token(&browser, "access_token")
+        .await?
+        .context("no access token stored")?;
+    let first_refresh = stored_token(&browser, "refresh_token").await?;
+    let first_exp = expiry_of(&browser, &first).await?;
+
+    wait_for_renewal(&browser, &first).await?;
+    assert_eq!(
+        stored_token(&browser, "refresh_token").await?,
+        first_refresh,
+        "without rotation the refresh token stays"
+    );
+    wait_until_expired(&browser, first_exp).await?;
+    let hello = call_route(&browser, "get-hello").await?;
+    assert_contains(&hello, &["GET /hello answered 200.", "Hello, demo!"]);
+    assert!(
+        !hello.contains("retried after a token refresh"),
+        "the token was renewed late:\n{hello}"
+    );
+    browser.assert_clean().await?;
+    browser.screenshot("api").await?;
     browser.close().await?;
     stack.shutdown().await;
     Ok(())
