@@ -141,12 +141,8 @@ impl<'a> SignInBench<'a> {
         // A new document: the SPA keeps tokens in memory, so it starts signed out.
         self.browser.goto(spa.join("profile")?.as_str()).await?;
         if path == Path::Form {
-            self.browser.fill("#username", DEMO.username).await?;
-            self.browser.fill("#password", DEMO.password).await?;
             self.browser
-                .element("button[type=submit]")
-                .await?
-                .click()
+                .sign_in_on_hosted_ui(&self.stack.cognito_url, DEMO)
                 .await?;
         }
         let sample: SignInSample = self
@@ -159,7 +155,6 @@ impl<'a> SignInBench<'a> {
                 Ok(Some(serde_json::from_value(value)?))
             })
             .await?;
-        self.browser.assert_clean().await?;
         Ok(sample)
     }
 
@@ -175,7 +170,7 @@ impl<'a> SignInBench<'a> {
         let http = reqwest::Client::builder().no_proxy().build()?;
         // A click on the header link: a client-side navigation that keeps the in-memory tokens.
         self.browser
-            .script("document.querySelector('a[href=\"/api\"]').click(); return null;")
+            .follow_link("/api")
             .await
             .context("opening the API console")?;
         let before = self.stack.sync_log(&http).await?;
@@ -196,7 +191,6 @@ impl<'a> SignInBench<'a> {
                 .filter(|r| r.service == "api" && r.method == "OPTIONS")
                 .count()
         };
-        self.browser.assert_clean().await?;
         Ok(Preflights {
             cold_calls: BUTTONS.len(),
             cold_preflights: options(before..cold_end),

@@ -142,7 +142,7 @@ impl Devstack {
     pub async fn sync_log(&mut self, client: &reqwest::Client) -> Result<usize> {
         self.sentinels += 1;
         let path = format!("/bench-sentinel-{}", self.sentinels);
-        let url = self.api_url.join(&path)?;
+        let url = loopback(&self.api_url.join(&path)?)?;
         client
             .get(url)
             .send()
