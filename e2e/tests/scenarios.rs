@@ -13,15 +13,42 @@ use url::Url;
 /// The signed-out home page's heading.
 const HOME_SIGNED_OUT: &str = "Sign in with Cognito, then call a protected API";
 
+/// The app loads under a strict Content-Security-Policy (so "no violation" below means
+/// something), signed out, and an unknown address shows the not-found page.
 #[tokio::test]
-async fn home_page_loads_signed_out_without_csp_violations() -> Result<()> {
+async fn home_page_loads_signed_out_under_a_strict_csp() -> Result<()> {
     let stack = start_devstack(|_| {}).await?;
+    let index = reqwest::get(stack.spa_url().as_str()).await?;
+    let csp = index
+        .headers()
+        .get("content-security-policy")
+        .context("the SPA is served without a Content-Security-Policy")?
+        .to_str()?
+        .to_owned();
+    for directive in [
+        "default-src 'none'",
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "style-src 'self'",
+    ] {
+        assert!(csp.contains(directive), "CSP lacks {directive:?}: {csp}");
+    }
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert!(!csp.contains("'unsafe-eval'"), "{csp}");
+
     let browser = Browser::launch("smoke").await?;
     browser.goto(stack.spa_url().as_str()).await?;
     browser.wait_for_text(HOME_SIGNED_OUT).await?;
     browser.button("Sign in").await?;
     browser.assert_clean().await?;
     browser.screenshot("home").await?;
+
+    browser
+        .goto(stack.spa_url().join("/no-such-page")?.as_str())
+        .await?;
+    browser.wait_for_text("Page not found").await?;
+    browser.wait_for_text("/no-such-page").await?;
+    browser.assert_clean().await?;
+    browser.screenshot("not-found").await?;
     browser.close().await?;
     stack.shutdown().await;
     Ok(())
