@@ -79,6 +79,11 @@ async fn demo_signs_in_lands_where_they_started_and_sees_their_profile() -> Resu
 
     browser.wait_for_text("Hello, demo").await?;
     browser.wait_for_path(stack.spa_url(), "/").await?;
+    let kept = browser.session_storage_keys().await?;
+    assert!(
+        !kept.iter().any(|key| key.contains("pending")),
+        "the one-time sign-in state outlived the sign-in: {kept:?}"
+    );
     let home = browser.page_text().await?;
     for expected in ["demo@example.com", "Tokens expire in"] {
         assert!(home.contains(expected), "home lacks {expected:?}:\n{home}");
