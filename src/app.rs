@@ -8,6 +8,7 @@ use leptos_router::{
 };
 
 use crate::auth::provide_auth;
+use crate::components::time::provide_clock;
 use crate::components::{ConfigErrorPage, PageSkeleton, SessionCorner, SigningOut};
 use crate::config::{self, AppConfig};
 use crate::pages::{ApiConsole, Callback, Home, NotFound, Profile, SignIn, SignedOut};
@@ -127,6 +128,7 @@ fn ShellSkeleton() -> impl IntoView {
 fn Shell(config: AppConfig) -> impl IntoView {
     let auth = provide_auth(config);
     let signing_out = SigningOut::provide();
+    provide_clock();
     let main_ref = NodeRef::<html::Main>::new();
     // The router would treat `#main` as a navigation to `/`; move focus ourselves instead.
     let skip_to_main = move |event: MouseEvent| {

@@ -158,7 +158,7 @@ pub fn ConfigErrorPage(
         ConfigError::Unreachable(_) | ConfigError::Status(_) | ConfigError::NotJson(_) => None,
     };
     view! {
-        <main id="main" class="site-main">
+        <main id="main" class="site-main stack">
             <h1>"The app is not configured correctly"</h1>
             <Problem title="config.json could not be used" detail=error.to_string() />
             {field

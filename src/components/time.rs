@@ -74,8 +74,23 @@ pub fn is_time_claim(name: &str) -> bool {
     matches!(name, "exp" | "iat" | "nbf" | "auth_time")
 }
 
-/// A signal holding the current Unix time, ticking every second while the caller's owner lives.
+/// The app's one ticking clock, shared so that a page full of times runs a single timer.
+#[derive(Clone, Copy, Debug)]
+struct Clock(ReadSignal<UnixSeconds>);
+
+/// Starts the shared clock for everything below; once, in the shell.
+pub fn provide_clock() {
+    provide_context(Clock(ticking()));
+}
+
+/// The current Unix time, updated every second: the shared clock, or a clock of the caller's own
+/// outside the shell.
 pub fn use_clock() -> ReadSignal<UnixSeconds> {
+    use_context::<Clock>().map_or_else(ticking, |clock| clock.0)
+}
+
+/// A signal holding the current Unix time, ticking every second while the caller's owner lives.
+fn ticking() -> ReadSignal<UnixSeconds> {
     let (now, set_now) = signal(now_unix());
     if let Ok(handle) =
         set_interval_with_handle(move || set_now.set(now_unix()), Duration::from_secs(1))

@@ -34,8 +34,9 @@ pub fn Callback() -> impl IntoView {
         }
     });
 
+    let failed = move || matches!(outcome.get(), Some(Err(_)));
     view! {
-        <h1>"Signing you in"</h1>
+        <h1>{move || if failed() { "Signing in did not work" } else { "Signing you in" }}</h1>
         {move || match outcome.get() {
             None | Some(Ok(_)) => {
                 view! {
@@ -60,10 +61,10 @@ fn CallbackFailure(error: AuthError) -> impl IntoView {
         | AuthError::UnknownState
         | AuthError::StateMismatch
         | AuthError::SignInExpired { .. } => "This sign-in answer cannot be used",
-        _ => "Signing in did not work",
+        _ => "Something went wrong on the way back",
     };
     view! {
-        <Problem title detail=capitalize(&error.to_string())>
+        <Problem title detail=sentence(&error.to_string())>
             <button
                 class="button button-primary"
                 type="button"
@@ -76,22 +77,27 @@ fn CallbackFailure(error: AuthError) -> impl IntoView {
 }
 
 /// The auth errors read as sentence fragments ("the ID token ..."); a page shows sentences.
-fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
+fn sentence(fragment: &str) -> String {
+    let mut chars = fragment.trim().chars();
+    let Some(first) = chars.next() else {
+        return String::new();
+    };
+    let mut text: String = first.to_uppercase().chain(chars).collect();
+    if !text.ends_with(['.', '!', '?']) {
+        text.push('.');
     }
+    text
 }
 
 #[cfg(test)]
 mod tests {
-    use super::capitalize;
+    use super::sentence;
 
     #[test]
-    fn messages_start_with_a_capital() {
-        assert_eq!(capitalize("the ID token expired"), "The ID token expired");
-        assert_eq!(capitalize("Already"), "Already");
-        assert_eq!(capitalize(""), "");
+    fn fragments_become_sentences() {
+        assert_eq!(sentence("the ID token expired"), "The ID token expired.");
+        assert_eq!(sentence("Already done."), "Already done.");
+        assert_eq!(sentence(" why? "), "Why?");
+        assert_eq!(sentence(""), "");
     }
 }

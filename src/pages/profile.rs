@@ -20,6 +20,7 @@ pub fn Profile() -> impl IntoView {
     view! {
         <h1>"Your profile"</h1>
         <div class="stack">
+            <SessionCard session />
             {move || match session.get() {
                 Some(session) => view! { <SessionDetails session /> }.into_any(),
                 None => view! { <PageSkeleton /> }.into_any(),
@@ -29,8 +30,10 @@ pub fn Profile() -> impl IntoView {
     }
 }
 
+/// Expiry and the two buttons. Rendered once and updated in place, so a keyboard user keeps
+/// focus on Refresh now while the tokens are replaced.
 #[component]
-fn SessionDetails(session: Session) -> impl IntoView {
+fn SessionCard(session: Memo<Option<Session>>) -> impl IntoView {
     let auth = use_auth();
     let sign_out = use_sign_out();
     let refresh = Action::new_local(move |_: &()| async move { auth.refresh().await });
@@ -41,59 +44,66 @@ fn SessionDetails(session: Session) -> impl IntoView {
         }
         _ => None,
     };
-    let expires_at = session.expires_at();
-    let groups = session.id_claims.groups.clone();
-    let scopes = session.access_claims.scopes.clone();
+    let expires_at = Signal::derive(move || {
+        session.with(|session| session.as_ref().map_or(0, Session::expires_at))
+    });
 
     view! {
-        <div class="stack">
-            <section class="card" aria-labelledby="session-heading">
-                <h2 id="session-heading">"Session"</h2>
-                <p class="expiry">
-                    <span>"Tokens expire in"</span>
-                    <Countdown until=expires_at />
-                    <span class="muted"><Moment at=expires_at /></span>
-                </p>
-                {refresh_error}
-                <div class="actions">
-                    <button
-                        class="button button-primary"
-                        type="button"
-                        disabled=refreshing
-                        on:click=move |_| {
-                            refresh.dispatch(());
-                        }
-                    >
-                        {move || if refreshing.get() { "Refreshing…" } else { "Refresh now" }}
-                    </button>
-                    <button class="button" type="button" on:click=move |_| sign_out()>
-                        "Sign out"
-                    </button>
-                </div>
-            </section>
-            <section class="card" aria-labelledby="attributes-heading">
-                <h2 id="attributes-heading">"Attributes and groups"</h2>
-                <dl class="facts">
-                    <dt>"username"</dt>
-                    <dd>{session.username().to_owned()}</dd>
-                    <dt>"email"</dt>
-                    <dd>{session.id_claims.email.clone().unwrap_or_else(|| "(none)".into())}</dd>
-                    <dt>"sub"</dt>
-                    <dd class="mono">{session.id_claims.sub.clone()}</dd>
-                    <dt>"groups"</dt>
-                    <dd><Tags items=groups /></dd>
-                    <dt>"scopes"</dt>
-                    <dd><Tags items=scopes /></dd>
-                </dl>
-            </section>
-            <div class="grid">
-                <TokenCard title="ID token" slug="id-token" token=session.id_token.clone() />
-                <TokenCard
-                    title="Access token"
-                    slug="access-token"
-                    token=session.access_token.clone()
-                />
+        <section class="card" aria-labelledby="session-heading">
+            <h2 id="session-heading">"Session"</h2>
+            <p class="expiry">
+                <span>"Tokens expire in"</span>
+                <Countdown until=expires_at />
+                <span class="muted">{move || view! { <Moment at=expires_at.get() /> }}</span>
+            </p>
+            {refresh_error}
+            <div class="actions">
+                <button
+                    class="button button-primary"
+                    type="button"
+                    disabled=refreshing
+                    on:click=move |_| {
+                        refresh.dispatch(());
+                    }
+                >
+                    {move || if refreshing.get() { "Refreshing…" } else { "Refresh now" }}
+                </button>
+                <button class="button" type="button" on:click=move |_| sign_out()>
+                    "Sign out"
+                </button>
             </div>
+        </section>
+    }
+}
+
+/// Attributes, groups and the decoded tokens of one session.
+#[component]
+fn SessionDetails(session: Session) -> impl IntoView {
+    let groups = session.id_claims.groups.clone();
+    let scopes = session.access_claims.scopes.clone();
+    view! {
+        <section class="card" aria-labelledby="attributes-heading">
+            <h2 id="attributes-heading">"Attributes and groups"</h2>
+            <dl class="facts">
+                <dt>"username"</dt>
+                <dd>{session.username().to_owned()}</dd>
+                <dt>"email"</dt>
+                <dd>{session.id_claims.email.clone().unwrap_or_else(|| "(none)".into())}</dd>
+                <dt>"sub"</dt>
+                <dd class="mono">{session.id_claims.sub.clone()}</dd>
+                <dt>"groups"</dt>
+                <dd>
+                    <Tags items=groups />
+                </dd>
+                <dt>"scopes"</dt>
+                <dd>
+                    <Tags items=scopes />
+                </dd>
+            </dl>
+        </section>
+        <div class="grid">
+            <TokenCard title="ID token" slug="id-token" token=session.id_token.clone() />
+            <TokenCard title="Access token" slug="access-token" token=session.access_token.clone() />
         </div>
     }
 }
