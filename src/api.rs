@@ -431,17 +431,23 @@ pub async fn call(auth: Auth, api_base_url: &str, route: Route, body: Option<Val
 /// One request, timed. Only `Authorization` and `Content-Type: application/json` are added, the
 /// two headers the API's CORS configuration allows.
 async fn send(auth: &Auth, url: &str, route: Route, body: Option<&Value>) -> (Outcome, u32) {
-    let started = js_sys::Date::now();
-    let outcome = match request(auth, url, route, body) {
-        Ok(request) => match request.send().await {
-            Ok(response) => Outcome::Answered(read_answer(response).await),
-            Err(_) if answers_without_cors(url).await => Outcome::BlockedByCors,
-            Err(_) => Outcome::Unreachable,
-        },
-        Err(outcome) => outcome,
+    let request = match request(auth, url, route, body) {
+        Ok(request) => request,
+        Err(outcome) => return (outcome, 0),
     };
-    let elapsed = (js_sys::Date::now() - started).max(0.0);
-    (outcome, elapsed as u32)
+    let started = js_sys::Date::now();
+    let sent = match request.send().await {
+        Ok(response) => Ok(read_answer(response).await),
+        Err(error) => Err(error),
+    };
+    // The latency of the call itself; the probe below is not part of it.
+    let latency_ms = (js_sys::Date::now() - started).max(0.0) as u32;
+    let outcome = match sent {
+        Ok(answer) => Outcome::Answered(answer),
+        Err(_) if answers_without_cors(url).await => Outcome::BlockedByCors,
+        Err(_) => Outcome::Unreachable,
+    };
+    (outcome, latency_ms)
 }
 
 fn request(

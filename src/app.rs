@@ -74,6 +74,18 @@ impl Page {
         }
     }
 
+    /// The page at `path`, if any.
+    pub fn from_path(path: &str) -> Option<Page> {
+        let segment = path.strip_prefix('/')?.trim_end_matches('/');
+        Page::ALL.into_iter().find(|page| page.segment() == segment)
+    }
+
+    /// The document title for the page at `path` (unknown paths are "Not found").
+    pub fn document_title(path: &str) -> String {
+        let name = Page::from_path(path).map_or("Not found", Page::title);
+        format!("{name} · cognito-spa")
+    }
+
     /// Whether a signed-out visitor is sent to sign in first.
     pub const fn is_protected(self) -> bool {
         matches!(self, Page::Profile | Page::ApiConsole)
@@ -152,6 +164,7 @@ fn Shell(config: AppConfig) -> impl IntoView {
             <a class="skip-link" href="#main" on:click=skip_to_main>
                 "Skip to content"
             </a>
+            <DocumentTitle />
             <SiteHeader />
             <main id="main" class="site-main" tabindex="-1" node_ref=main_ref>
                 <Routes fallback=NotFound>
@@ -192,6 +205,18 @@ fn return_here() -> String {
     } else {
         sign_in_path(&format!("{path}?{search}"))
     }
+}
+
+/// Keeps the tab's title on the current page, which is also what screen readers announce
+/// after a client-side navigation.
+#[component]
+fn DocumentTitle() -> impl IntoView {
+    let path = use_location().pathname;
+    Effect::new(move || {
+        if let Some(document) = web_sys::window().and_then(|window| window.document()) {
+            document.set_title(&Page::document_title(&path.read()));
+        }
+    });
 }
 
 #[component]
@@ -248,6 +273,19 @@ mod tests {
     fn the_navigation_links_pages_people_visit_on_purpose() {
         assert_eq!(Page::NAV, [Page::Home, Page::Profile, Page::ApiConsole]);
         assert!(!Page::NAV.contains(&Page::Callback));
+    }
+
+    #[test]
+    fn pages_are_found_by_path_and_titled() {
+        for page in Page::ALL {
+            assert_eq!(Page::from_path(&page.path()), Some(page));
+        }
+        assert_eq!(Page::from_path("/profile/"), Some(Page::Profile));
+        assert_eq!(Page::from_path("/nowhere"), None);
+        assert_eq!(Page::from_path("profile"), None);
+        assert_eq!(Page::document_title("/api"), "API console · cognito-spa");
+        assert_eq!(Page::document_title("/"), "Home · cognito-spa");
+        assert_eq!(Page::document_title("/x"), "Not found · cognito-spa");
     }
 
     #[test]

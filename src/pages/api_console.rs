@@ -139,7 +139,7 @@ fn ExchangeView(route: Route, exchange: Exchange) -> impl IntoView {
     };
     let status = answer
         .as_ref()
-        .map_or_else(|| "—".to_owned(), |answer| answer.status.to_string());
+        .map_or_else(|| "none".to_owned(), |answer| answer.status.to_string());
     view! {
         <div class="result-meta">
             <span>
