@@ -5,6 +5,11 @@
 //! Chromium profile) and everything stops when the test ends, also when it fails. At most two
 //! browsers run at once per test binary (the machines have two cores), so the tests are safe to
 //! run in parallel.
+//!
+//! Run: `cargo xtask build` (writes `dist/`), then `cargo test -p e2e`. Needs Debian's
+//! `chromium` and `chromedriver` on `PATH` (`cargo xtask setup`). Screenshots of every page
+//! visited go to `$CARGO_TARGET_DIR/e2e-screenshots/` (or `target/e2e-screenshots/`), named
+//! `<scenario>-<page>.png`; a wait that times out saves `<scenario>-timeout.png` and says so.
 
 pub mod browser;
 pub mod driver;
