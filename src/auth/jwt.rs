@@ -12,8 +12,9 @@ use super::error::TokenError;
 /// `none` and algorithm-confusion tricks.
 pub const ALGORITHM: &str = "RS256";
 
-/// A JWT split into its parts and decoded; its signature is not yet checked.
-#[derive(Clone, Debug, PartialEq)]
+/// A JWT split into its parts and decoded; its signature is not yet checked. `Debug` shows the
+/// header and claims only: with the signature, they would make a usable token.
+#[derive(Clone, PartialEq)]
 pub struct DecodedJwt {
     /// The JOSE header (`alg`, `kid`, ...).
     pub header: Map<String, Value>,
@@ -85,6 +86,15 @@ impl DecodedJwt {
     }
 }
 
+impl std::fmt::Debug for DecodedJwt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecodedJwt")
+            .field("header", &self.header)
+            .field("claims", &self.claims)
+            .finish_non_exhaustive()
+    }
+}
+
 /// One RSA public key of the issuer, as published in `jwks.json`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Jwk {
@@ -150,6 +160,20 @@ pub(crate) mod tests {
         assert_eq!(jwt.signature(), b"signature");
         let dot = text.rfind('.').unwrap();
         assert_eq!(jwt.signing_input(), &text.as_bytes()[..dot]);
+    }
+
+    #[test]
+    fn debug_shows_no_signature() {
+        let header = serde_json::json!({"alg": "RS256", "kid": "k1"});
+        let text = token(&header, &serde_json::json!({"sub": "u"}));
+        let jwt = DecodedJwt::decode(&text, "ID token").unwrap();
+        let rendered = format!("{jwt:?}");
+        assert!(rendered.contains("\"sub\""), "{rendered}");
+        assert!(!rendered.contains("signature"), "{rendered}");
+        assert!(
+            !rendered.contains(text.split('.').next().unwrap()),
+            "{rendered}"
+        );
     }
 
     #[test]
