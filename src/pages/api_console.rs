@@ -46,6 +46,7 @@ fn RouteCard(route: Route, api_base_url: String) -> impl IntoView {
     });
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     let send = move |_| match route.method() {
+        _ if call.pending().get_untracked() => {}
         Method::Get => {
             call.dispatch(None);
         }
@@ -98,7 +99,8 @@ fn RouteCard(route: Route, api_base_url: String) -> impl IntoView {
                     class="button button-primary"
                     type="button"
                     aria-controls=result_id.clone()
-                    disabled=call.pending()
+                    // Not `disabled`: that would drop keyboard focus to the page.
+                    aria-disabled=move || call.pending().get().to_string()
                     on:click=send
                 >
                     {move || if call.pending().get() { "Sending…" } else { "Send" }}

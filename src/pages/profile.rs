@@ -61,9 +61,12 @@ fn SessionCard(session: Memo<Option<Session>>) -> impl IntoView {
                 <button
                     class="button button-primary"
                     type="button"
-                    disabled=refreshing
+                    // Not `disabled`: that would drop keyboard focus to the page.
+                    aria-disabled=move || refreshing.get().to_string()
                     on:click=move |_| {
-                        refresh.dispatch(());
+                        if !refreshing.get_untracked() {
+                            refresh.dispatch(());
+                        }
                     }
                 >
                     {move || if refreshing.get() { "Refreshing…" } else { "Refresh now" }}
