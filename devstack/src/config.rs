@@ -25,6 +25,9 @@ pub const STANDARD_SCOPES: [&str; 5] = [
 const SHORT_TOKEN_MINUTES: std::ops::RangeInclusive<u32> = 5..=1440;
 /// Cognito's bounds for refresh token lifetimes: 60 minutes to 10 years.
 const REFRESH_TOKEN_MINUTES: std::ops::RangeInclusive<u32> = 60..=3650 * 1440;
+/// Bounds of `testing.token_lifetime_seconds_override`: long enough to use a token once, short
+/// enough that nobody mistakes it for a real setting.
+const OVERRIDE_SECONDS: std::ops::RangeInclusive<u32> = 5..=3600;
 
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize)]
@@ -196,13 +199,27 @@ pub enum TokenStorage {
     Session,
 }
 
-/// `[testing]`.
+/// `[testing]`: switches that make the stand-in behave unlike Cognito, for tests only.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TestingConfig {
     /// Issue tokens with a corrupted signature, so clients' refusal can be tested end to end.
     #[serde(default)]
     pub tamper_signatures: bool,
+    /// Access and ID tokens of every client (and `expires_in`) last this many seconds (5 to
+    /// 3600) instead of the client's minutes, so a client's automatic renewal can be tested in
+    /// seconds. Cognito never issues tokens shorter than 5 minutes.
+    #[serde(default)]
+    pub token_lifetime_seconds_override: Option<u32>,
+}
+
+impl TestingConfig {
+    /// Seconds an access or ID token lives whose client says `configured_minutes`: the
+    /// override when set.
+    pub fn token_lifetime_secs(&self, configured_minutes: u32) -> u64 {
+        self.token_lifetime_seconds_override
+            .map_or(u64::from(configured_minutes) * 60, u64::from)
+    }
 }
 
 /// Why a configuration was refused.
@@ -302,6 +319,18 @@ impl Config {
         let scopes = self.validate_resource_servers()?;
         self.validate_clients(&scopes)?;
         self.validate_users()?;
+        if let Some(seconds) = self.testing.token_lifetime_seconds_override
+            && !OVERRIDE_SECONDS.contains(&seconds)
+        {
+            return Err(invalid(
+                "testing.token_lifetime_seconds_override",
+                format!(
+                    "{seconds} is outside {} to {} seconds",
+                    OVERRIDE_SECONDS.start(),
+                    OVERRIDE_SECONDS.end()
+                ),
+            ));
+        }
         self.api
             .validate()
             .map_err(|e| invalid(e.field, e.reason))?;
@@ -617,6 +646,7 @@ mod tests {
         let names: Vec<_> = config.users.iter().map(|u| u.username.as_str()).collect();
         assert_eq!(names, ["demo", "admin"]);
         assert!(!config.testing.tamper_signatures);
+        assert_eq!(config.testing.token_lifetime_seconds_override, None);
         assert_eq!(
             config.api,
             crate::gateway::ApiConfig::default(),
@@ -682,6 +712,45 @@ mod tests {
             })
             .is_ok()
         );
+    }
+
+    #[test]
+    fn the_testing_lifetime_override_has_bounds_and_replaces_minutes() {
+        let set = |seconds: i64| {
+            with(|t| {
+                t["testing"]
+                    .as_table_mut()
+                    .unwrap()
+                    .insert("token_lifetime_seconds_override".into(), seconds.into());
+            })
+        };
+        for seconds in [4, 3601] {
+            let (field, reason) = invalid_field(set(seconds));
+            assert_eq!(field, "testing.token_lifetime_seconds_override");
+            assert!(reason.contains("5 to 3600 seconds"), "{reason}");
+        }
+        let error = set(-1).unwrap_err().to_string();
+        assert!(
+            error.contains("token_lifetime_seconds_override"),
+            "toml names the key: {error}"
+        );
+        for seconds in [5, 3600] {
+            let config = set(seconds).unwrap();
+            assert_eq!(config.testing.token_lifetime_secs(60), seconds as u64);
+        }
+        assert_eq!(
+            Config::embedded_default().testing.token_lifetime_secs(60),
+            3600
+        );
+        // The client's own fields keep Cognito's bounds.
+        let (field, _) = invalid_field(with(|t| {
+            t["testing"]
+                .as_table_mut()
+                .unwrap()
+                .insert("token_lifetime_seconds_override".into(), 20.into());
+            client(t).insert("access_token_validity_minutes".into(), 1.into());
+        }));
+        assert_eq!(field, "app_clients[0].access_token_validity_minutes");
     }
 
     #[test]

@@ -37,9 +37,13 @@
 //! address (the browser-facing name, as the default config's URLs use), else `http://<ip>:<port>/`.
 //! The issuer is `<cognito url>/<pool id>`, so it follows the bound port too.
 //!
-//! [`Stack::clock`] is the stand-in's [`Clock`]: advancing it expires codes, sessions, refresh
-//! tokens and userInfo's view of access tokens. The API Gateway authorizer checks `exp`/`iat`
-//! against the system clock, so tokens issued after an advance look issued in the future there.
+//! [`Stack::clock`] is the stand-in's one [`Clock`], shared by the Cognito side and the API
+//! Gateway authorizer: advancing it expires codes, sessions, refresh tokens and access tokens
+//! (for `/oauth2/userInfo` and the API alike), and tokens issued after an advance are accepted.
+//!
+//! For tests of a client's automatic renewal, `config.testing.token_lifetime_seconds_override =
+//! Some(20)` makes access and ID tokens (and `expires_in`) last 20 seconds instead of the
+//! client's minutes; Cognito itself never issues tokens shorter than 5 minutes.
 //!
 //! # Faithfulness notes
 //! - Refresh tokens are opaque random strings (Cognito's are JWE); clients must treat them as opaque
@@ -353,7 +357,7 @@ pub async fn spawn(
     let runtime = SpaRuntimeConfig::new(&config, &spa_url, &cognito_url, &issuer, &api_url)
         .ok_or(StartError::NoSpaClient)?;
     let spa = Arc::new(spa::SpaState::new(spa_dir, runtime));
-    let api = gateway_router(&config, &keys, &issuer)?;
+    let api = gateway_router(&config, &keys, &issuer, clock.clone())?;
 
     let (stop, stopped) = watch::channel(false);
     let servers = vec![
@@ -404,11 +408,12 @@ fn serve(
 }
 
 /// The API Gateway side: the gateway's router with a JWT authorizer for this pool (issuer, every
-/// app client as audience, the pool's JWKS).
+/// app client as audience, the pool's JWKS, the Cognito side's clock).
 fn gateway_router(
     config: &Config,
     keys: &keys::PoolKeys,
     issuer: &str,
+    clock: Clock,
 ) -> Result<axum::Router, StartError> {
     let jwks = serde_json::to_value(keys.jwks())
         .and_then(serde_json::from_value::<jsonwebtoken::jwk::JwkSet>)
@@ -418,7 +423,7 @@ fn gateway_router(
         .iter()
         .map(|c| c.client_id.clone())
         .collect();
-    let authorizer = gateway::JwtAuthorizer::new(issuer, audiences, &jwks)
+    let authorizer = gateway::JwtAuthorizer::new(issuer, audiences, &jwks, clock)
         .map_err(|e| StartError::Gateway(e.to_string()))?;
     gateway::router(&config.api, authorizer).map_err(|e| StartError::Gateway(e.to_string()))
 }

@@ -86,6 +86,7 @@ async fn run(args: Args) -> Result<(), RunError> {
         .iter()
         .map(|u| (u.username.clone(), u.password.expose().to_owned()))
         .collect();
+    let testing = config.testing.clone();
     let spa_built = args.spa_dir.join("index.html").is_file();
     let mut stack = devstack::spawn(config, listeners, Some(args.spa_dir.clone())).await?;
 
@@ -103,6 +104,12 @@ async fn run(args: Args) -> Result<(), RunError> {
     println!("demo users (from the config file; kept only as argon2 hashes):");
     for (username, password) in users {
         println!("  {username} / {password}");
+    }
+    if let Some(seconds) = testing.token_lifetime_seconds_override {
+        println!("testing override: tokens live {seconds} s — not Cognito's behaviour");
+    }
+    if testing.tamper_signatures {
+        println!("testing override: token signatures are corrupted — not Cognito's behaviour");
     }
     println!("Ctrl-C stops.");
 

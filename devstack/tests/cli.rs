@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used)] // helpers of tests: a panic is how they report a failure
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -97,11 +97,12 @@ fn print_default_config_prints_the_embedded_file() {
     assert_eq!(stdout, devstack::config::EMBEDDED_DEFAULT);
 }
 
-#[test]
-fn starts_prints_urls_and_logs_paths_without_query_strings() {
+/// Starts the binary on ephemeral ports with `args`; returns it and its banner's lines.
+fn start(args: &[&str]) -> (Child, Vec<String>) {
     let mut child = Command::new(BIN)
         .args(EPHEMERAL)
         .args(["--spa-dir", "/nonexistent-dist"])
+        .args(args)
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -130,7 +131,14 @@ fn starts_prints_urls_and_logs_paths_without_query_strings() {
             }
         }
     }
+    (child, printed)
+}
+
+#[test]
+fn starts_prints_urls_and_logs_paths_without_query_strings() {
+    let (mut child, printed) = start(&[]);
     let banner = printed.join("\n");
+    assert!(!banner.contains("testing override"), "{banner}");
     assert!(banner.contains("demo / Demo-Passw0rd!"), "{banner}");
     let hosted_ui = printed
         .iter()
@@ -165,5 +173,24 @@ fn starts_prints_urls_and_logs_paths_without_query_strings() {
     assert!(
         !log.contains("SECRET"),
         "the query string is never logged: {log}"
+    );
+}
+
+#[test]
+fn the_banner_warns_of_testing_overrides() {
+    let config = devstack::config::EMBEDDED_DEFAULT.replace(
+        "# token_lifetime_seconds_override = 20",
+        "token_lifetime_seconds_override = 20",
+    );
+    let path = temp_file(&config);
+    let (mut child, printed) = start(&["--config", path.to_str().unwrap()]);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert!(
+        printed
+            .iter()
+            .any(|line| line == "testing override: tokens live 20 s — not Cognito's behaviour"),
+        "{printed:?}"
     );
 }

@@ -145,6 +145,97 @@ async fn lifetimes_follow_the_client_config() {
     harness.stack.shutdown().await;
 }
 
+/// `exp - iat` of a verified JWT.
+fn lifetime(token: &serde_json::Value, jwks: &serde_json::Value) -> u64 {
+    let token = token.as_str().expect("a token");
+    let (_, claims) = verify_jwt(token, jwks).expect("a valid JWT");
+    let number = |name: &str| claims[name].as_u64().expect("a numeric claim");
+    number("exp") - number("iat")
+}
+
+#[tokio::test]
+async fn the_testing_override_makes_tokens_live_seconds() {
+    let harness = Harness::start(|config| {
+        config.testing.token_lifetime_seconds_override = Some(20);
+        config.app_clients[0].id_token_validity_minutes = 1440;
+    })
+    .await;
+    let jwks = harness.jwks().await;
+    let tokens = harness.tokens(DEMO).await;
+    assert_eq!(tokens["expires_in"], 20);
+    assert_eq!(lifetime(&tokens["access_token"], &jwks), 20);
+    assert_eq!(lifetime(&tokens["id_token"], &jwks), 20);
+
+    // Refreshed tokens follow it too, and the API refuses a token 21 s later.
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(
+        harness.api_get("/hello", access).await.status,
+        StatusCode::OK
+    );
+    let refreshed = harness
+        .refresh(tokens["refresh_token"].as_str().unwrap())
+        .await
+        .json();
+    assert_eq!(refreshed["expires_in"], 20);
+    assert_eq!(lifetime(&refreshed["access_token"], &jwks), 20);
+    assert_eq!(lifetime(&refreshed["id_token"], &jwks), 20);
+    harness
+        .stack
+        .clock()
+        .advance(std::time::Duration::from_secs(21));
+    let answer = harness.api_get("/hello", access).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{}", answer.body);
+    harness.stack.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_api_and_the_cognito_side_share_one_clock() {
+    let harness = Harness::start(|_| {}).await;
+    let tokens = harness.tokens(DEMO).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(
+        harness.api_get("/hello", access).await.status,
+        StatusCode::OK
+    );
+
+    // Past the access token's exp (3600 s): the API refuses it, as userInfo does.
+    harness
+        .stack
+        .clock()
+        .advance(std::time::Duration::from_secs(3601));
+    let answer = harness.api_get("/hello", access).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{}", answer.body);
+    assert!(
+        answer
+            .header("www-authenticate")
+            .is_some_and(|challenge| challenge.contains("the token has expired")),
+        "{:?}",
+        answer.header("www-authenticate")
+    );
+    assert_eq!(
+        harness.user_info(access).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Tokens issued after the advance are not "issued in the future" to the API.
+    let refreshed = harness
+        .refresh(tokens["refresh_token"].as_str().unwrap())
+        .await;
+    assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.body);
+    let renewed = refreshed.json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let answer = harness.api_get("/hello", &renewed).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let fresh = harness.tokens(ADMIN).await;
+    let answer = harness
+        .api_get("/admin", fresh["access_token"].as_str().unwrap())
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    harness.stack.shutdown().await;
+}
+
 #[tokio::test]
 async fn with_rotation_refresh_returns_a_new_refresh_token_and_retires_the_old() {
     let harness =

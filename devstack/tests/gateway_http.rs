@@ -8,6 +8,7 @@ use std::{
 };
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use devstack::Clock;
 use devstack::gateway::{self, ApiConfig, AuthorizerKind, JwtAuthorizer, MAX_PAYLOAD_BYTES};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, jwk::JwkSet};
 use reqwest::{Method, StatusCode, header::HeaderMap};
@@ -112,8 +113,8 @@ struct Gateway {
 }
 
 async fn start(config: ApiConfig) -> Gateway {
-    let authorizer =
-        JwtAuthorizer::new(ISSUER, vec![CLIENT_ID.into()], &KEY.jwks).expect("authorizer");
+    let authorizer = JwtAuthorizer::new(ISSUER, vec![CLIENT_ID.into()], &KEY.jwks, Clock::system())
+        .expect("authorizer");
     let app = gateway::router(&config, authorizer).expect("valid config");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
@@ -715,8 +716,8 @@ async fn routes_and_cors_follow_the_configuration() {
 fn a_bad_configuration_is_refused_by_the_router() {
     let mut config = ApiConfig::default();
     config.routes[1].path = "hello".into();
-    let authorizer =
-        JwtAuthorizer::new(ISSUER, vec![CLIENT_ID.into()], &KEY.jwks).expect("authorizer");
+    let authorizer = JwtAuthorizer::new(ISSUER, vec![CLIENT_ID.into()], &KEY.jwks, Clock::system())
+        .expect("authorizer");
     let error = gateway::router(&config, authorizer).expect_err("invalid path");
     assert_eq!(
         error.to_string(),

@@ -190,7 +190,8 @@ impl CognitoState {
     ) -> Result<IssuedTokens, KeyError> {
         let now = self.clock.now_secs();
         let tamper = self.config.testing.tamper_signatures;
-        let access_lifetime = u64::from(client.access_token_validity_minutes) * 60;
+        let lifetime = |minutes| self.config.testing.token_lifetime_secs(minutes);
+        let access_lifetime = lifetime(client.access_token_validity_minutes);
         let access = AccessClaims {
             sub: user.sub.clone(),
             iss: self.issuer.clone(),
@@ -214,7 +215,7 @@ impl CognitoState {
                 iss: &self.issuer,
                 token_use: "id",
                 auth_time: grant.auth_time,
-                exp: now + u64::from(client.id_token_validity_minutes) * 60,
+                exp: now + lifetime(client.id_token_validity_minutes),
                 iat: now,
                 jti: uuid::Uuid::new_v4().to_string(),
                 origin_jti: &grant.origin_jti,

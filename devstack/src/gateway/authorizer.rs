@@ -6,8 +6,9 @@
 //!   key of the issuer's JWKS;
 //! - `iss` equals the configured issuer; `aud`, or `client_id` when there is no `aud`, is one of
 //!   the configured audiences;
-//! - `exp` is in the future, `nbf` and `iat` are not (no leeway: devstack and its callers share
-//!   one clock);
+//! - `exp` is not in the past, `nbf` and `iat` are not in the future, by the stand-in's
+//!   [`Clock`] (no leeway: the Cognito side issues tokens by the same clock, so advancing it in a
+//!   test expires tokens here too and never makes new ones look issued in the future);
 //! - a route with authorization scopes needs one of them in the token's `scope` (or `scp`).
 //!
 //! Every failure is 401 `{"message":"Unauthorized"}` with `www-authenticate: Bearer scope=""
@@ -31,12 +32,16 @@ use jsonwebtoken::{
 };
 use serde_json::{Map, Value, json};
 
-/// The pool's issuer and audiences, and the public keys to check signatures with.
+use crate::Clock;
+
+/// The pool's issuer and audiences, the public keys to check signatures with, and the clock to
+/// check `exp`, `nbf` and `iat` by.
 #[derive(Clone)]
 pub struct JwtAuthorizer {
     issuer: String,
     audiences: Vec<String>,
     keys: HashMap<String, DecodingKey>,
+    clock: Clock,
 }
 
 impl std::fmt::Debug for JwtAuthorizer {
@@ -45,6 +50,7 @@ impl std::fmt::Debug for JwtAuthorizer {
             .field("issuer", &self.issuer)
             .field("audiences", &self.audiences)
             .field("kids", &self.keys.keys().collect::<Vec<_>>())
+            .field("clock", &self.clock)
             .finish()
     }
 }
@@ -139,11 +145,13 @@ impl IntoResponse for AuthorizerError {
 
 impl JwtAuthorizer {
     /// An authorizer for tokens of `issuer` meant for one of `audiences` (app client ids),
-    /// checked with the RS256 keys of `jwks`.
+    /// checked with the RS256 keys of `jwks`, their times by `clock` (the stack's own, so that
+    /// [`Clock::advance`] moves the issuer and the API together; `Clock::system()` elsewhere).
     pub fn new(
         issuer: impl Into<String>,
         audiences: Vec<String>,
         jwks: &JwkSet,
+        clock: Clock,
     ) -> Result<Self, JwksError> {
         let mut keys = HashMap::new();
         for (index, jwk) in jwks.keys.iter().enumerate() {
@@ -170,6 +178,7 @@ impl JwtAuthorizer {
             issuer: issuer.into(),
             audiences,
             keys,
+            clock,
         })
     }
 
@@ -217,8 +226,9 @@ impl JwtAuthorizer {
         ))?;
 
         let mut validation = Validation::new(Algorithm::RS256);
-        validation.leeway = 0;
-        validation.validate_nbf = true;
+        // Times are checked below by the stack's clock; jsonwebtoken would use the system's.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
         // The audience rule (aud, else client_id) is API Gateway's own; checked below.
         validation.validate_aud = false;
         validation.set_issuer(&[&self.issuer]);
@@ -226,8 +236,6 @@ impl JwtAuthorizer {
         let claims = decode::<Map<String, Value>>(token, key, &validation)
             .map_err(|error| {
                 InvalidToken(match error.kind() {
-                    ErrorKind::ExpiredSignature => "the token has expired",
-                    ErrorKind::ImmatureSignature => "the token is not valid yet",
                     ErrorKind::InvalidIssuer => "the token does not have a valid issuer",
                     ErrorKind::InvalidSignature => "the token signature is invalid",
                     ErrorKind::MissingRequiredClaim(claim) if claim == "iss" => {
@@ -242,15 +250,33 @@ impl JwtAuthorizer {
         if !self.audience_matches(&claims) {
             return Err(InvalidToken("the token does not have a valid audience"));
         }
-        match claims.get("iat") {
-            None => {}
-            Some(iat) => match iat.as_f64() {
-                Some(iat) if iat <= now_seconds() => {}
-                Some(_) => return Err(InvalidToken("the token was issued in the future")),
-                None => return Err(InvalidToken("the token's iat is not a number")),
-            },
-        }
+        self.check_times(&claims)?;
         Ok(claims)
+    }
+
+    /// `exp` not passed, `nbf` and `iat` not to come, by the stack's clock (no leeway).
+    fn check_times(&self, claims: &Map<String, Value>) -> Result<(), AuthorizerError> {
+        use AuthorizerError::InvalidToken;
+        // Whole seconds, as the Cognito side stamps its tokens.
+        let now = self.clock.now_secs() as f64;
+        let time = |name: &str, not_a_number: &'static str| match claims.get(name) {
+            None => Ok(None),
+            Some(value) => value.as_f64().map(Some).ok_or(InvalidToken(not_a_number)),
+        };
+        // Present and a whole number: jsonwebtoken's required-claim check has seen to that.
+        let exp = time("exp", "the token has no exp claim")?;
+        if exp.is_some_and(|exp| exp < now) {
+            return Err(InvalidToken("the token has expired"));
+        }
+        let nbf = time("nbf", "the token's nbf is not a number")?;
+        if nbf.is_some_and(|nbf| nbf > now) {
+            return Err(InvalidToken("the token is not valid yet"));
+        }
+        let iat = time("iat", "the token's iat is not a number")?;
+        if iat.is_some_and(|iat| iat > now) {
+            return Err(InvalidToken("the token was issued in the future"));
+        }
+        Ok(())
     }
 
     /// `aud` (a string or an array) when present, else `client_id`.
@@ -266,13 +292,6 @@ impl JwtAuthorizer {
             None => claims.get("client_id").is_some_and(allowed),
         }
     }
-}
-
-fn now_seconds() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs_f64())
-        .unwrap_or_default()
 }
 
 /// The token of the `Authorization` header, with or without the `Bearer ` prefix.
