@@ -104,6 +104,18 @@ pub fn provide_auth(config: AppConfig) -> Auth {
         }
     });
     auth.inner().channel.replace(channel);
+    // Back from the hosted UI, the browser may show this page from its back/forward cache, still
+    // `SigningIn`: that sign-in was abandoned, so offer a new one instead of waiting forever.
+    // The listener lives as long as the page.
+    let _page_show = window_event_listener(leptos::ev::pageshow, move |event| {
+        if event.persisted()
+            && auth
+                .state
+                .with_untracked(|state| *state == AuthState::SigningIn)
+        {
+            auth.state.set(AuthState::SignedOut(None));
+        }
+    });
     provide_context(auth);
     spawn_local(auth.restore());
     auth
