@@ -12,6 +12,10 @@ use super::types::{AccessToken, IdToken, Nonce, RefreshToken};
 /// The longest margin kept between a refresh and the expiry of the tokens.
 pub const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
+/// The shortest wait before a refresh, so that a clock far off from the issuer's (every new token
+/// looking due already) cannot turn refreshing into a loop.
+pub const MIN_REFRESH_DELAY: Duration = Duration::from_secs(5);
+
 /// The tokens of a session, as kept in memory or `sessionStorage`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredTokens {
@@ -126,13 +130,13 @@ impl Session {
 }
 
 /// When to refresh tokens issued at `issued_at` that expire at `expires_at`: a margin of 10 % of
-/// their lifetime, at most [`MAX_REFRESH_MARGIN`] and at least one second, before expiry; right
-/// away when that moment has passed (never a time in the past).
+/// their lifetime, at most [`MAX_REFRESH_MARGIN`] and at least one second, before expiry; when
+/// that moment has passed, soon ([`MIN_REFRESH_DELAY`]), never at a time in the past.
 pub fn refresh_delay(issued_at: i64, expires_at: i64, now: i64) -> Duration {
     let lifetime = (expires_at - issued_at).max(0);
     let margin = (lifetime / 10).clamp(1, MAX_REFRESH_MARGIN.as_secs() as i64);
     let wait = expires_at - margin - now;
-    Duration::from_secs(u64::try_from(wait).unwrap_or(0))
+    Duration::from_secs(u64::try_from(wait).unwrap_or(0)).max(MIN_REFRESH_DELAY)
 }
 
 #[cfg(test)]
@@ -232,14 +236,15 @@ mod tests {
 
     #[test]
     fn never_at_the_last_second() {
-        // Even a 5-second token keeps a margin of one second.
-        assert_eq!(refresh_delay(0, 5, 0), Duration::from_secs(4));
+        // Even a 30-second token keeps a margin of three seconds.
+        assert_eq!(refresh_delay(0, 30, 0), Duration::from_secs(27));
+        assert_eq!(refresh_delay(0, 30, 20), Duration::from_secs(7));
     }
 
     #[test]
-    fn never_in_the_past() {
-        assert_eq!(refresh_delay(0, 3600, 3550), Duration::ZERO);
-        assert_eq!(refresh_delay(0, 3600, 99_999), Duration::ZERO);
+    fn overdue_refreshes_happen_soon_but_never_in_a_loop() {
+        assert_eq!(refresh_delay(0, 3600, 3550), MIN_REFRESH_DELAY);
+        assert_eq!(refresh_delay(0, 3600, 99_999), MIN_REFRESH_DELAY);
         assert_eq!(
             refresh_delay(100, 50, 0),
             Duration::from_secs(49),
