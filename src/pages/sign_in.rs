@@ -61,7 +61,15 @@ pub fn SignIn() -> impl IntoView {
                 view! { <Problem title="Signing in did not work" detail=error.to_string() /> }
                     .into_any()
             }
-            _ => {
+            AuthState::SignedOut(None) => {
+                view! {
+                    <p class="lead">
+                        "The page you asked for needs you to be signed in."
+                    </p>
+                }
+                    .into_any()
+            }
+            AuthState::Initializing | AuthState::SigningIn | AuthState::SignedIn(_) => {
                 view! {
                     <p class="lead" role="status">
                         "The page you asked for needs you to be signed in. "
