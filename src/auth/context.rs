@@ -256,7 +256,10 @@ impl Auth {
         let sub = attributes
             .get("sub")
             .and_then(Value::as_str)
-            .unwrap_or_default()
+            .ok_or_else(|| AuthError::BadResponse {
+                endpoint: "the userInfo endpoint",
+                message: "the answer has no `sub`".into(),
+            })?
             .to_owned();
         let expected = self.state.with_untracked(|state| match state {
             AuthState::SignedIn(session) => Some(session.id_claims.sub.clone()),
