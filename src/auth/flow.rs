@@ -57,7 +57,7 @@ pub fn logout_url(config: &AppConfig) -> String {
 }
 
 /// The `state` of a callback query (`?code=...&state=...` or `code=...&state=...`), if any.
-pub fn callback_state(query: &str) -> Option<State> {
+fn callback_state(query: &str) -> Option<State> {
     query_value(query, "state").map(State::new)
 }
 
