@@ -6,6 +6,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
@@ -50,7 +51,8 @@ pub struct Devstack {
     pub cognito_url: Url,
     pub api_url: Url,
     requests: watch::Receiver<Vec<LoggedRequest>>,
-    stderr: watch::Receiver<String>,
+    /// What devstack printed besides the request log.
+    printed: watch::Receiver<String>,
     sentinels: u32,
 }
 
@@ -96,28 +98,29 @@ impl Devstack {
 
         let (banner_tx, mut banner_rx) = watch::channel(Banner::default());
         let (requests_tx, requests) = watch::channel(Vec::new());
-        tokio::spawn(read_stdout(stdout, banner_tx, requests_tx));
-        let (stderr_tx, stderr) = watch::channel(String::new());
-        tokio::spawn(read_lines(stderr_pipe, move |line| {
-            stderr_tx.send_modify(|text| {
-                text.push_str(&line);
-                text.push('\n');
-            });
-        }));
+        let (printed_tx, printed) = watch::channel(String::new());
+        // The banner is on stdout, the log on stderr; read both alike, in case that changes.
+        let output = Arc::new(Output {
+            banner: banner_tx,
+            requests: requests_tx,
+            other: printed_tx,
+        });
+        tokio::spawn(read_lines(stdout, output.clone()));
+        tokio::spawn(read_lines(stderr_pipe, output));
 
         let complete = |b: &Banner| b.spa.is_some() && b.cognito.is_some() && b.api.is_some();
         let waited = tokio::time::timeout(START_DEADLINE, banner_rx.wait_for(complete)).await;
         let banner = match waited {
             Ok(Ok(banner)) => banner.clone(),
             Ok(Err(_)) => {
-                // stdout closed: devstack exited. Its reason is on stderr, once it is read.
+                // Both pipes closed: devstack exited, and everything it said has been read.
                 let status = tokio::time::timeout(LOG_DEADLINE, child.wait()).await;
-                let said = stderr.borrow().clone();
+                let said = printed.borrow().clone();
                 bail!("devstack stopped before listening ({status:?}):\n{said}");
             }
             Err(_) => bail!(
                 "devstack did not say where it listens within {START_DEADLINE:?}:\n{}",
-                stderr.borrow().as_str()
+                printed.borrow().as_str()
             ),
         };
         let missing = || anyhow!("devstack's banner lost a URL");
@@ -127,7 +130,7 @@ impl Devstack {
             cognito_url: banner.cognito.ok_or_else(missing)?,
             api_url: banner.api.ok_or_else(missing)?,
             requests,
-            stderr,
+            printed,
             sentinels: 0,
         })
     }
@@ -171,7 +174,7 @@ impl Devstack {
             Ok(Ok(requests)) => Ok(requests.len()),
             Ok(Err(_)) => bail!(
                 "devstack stopped while waiting for {what} in its log:\n{}",
-                self.stderr.borrow().as_str()
+                self.printed.borrow().as_str()
             ),
             Err(_) => bail!("{what} did not show up in devstack's log within {LOG_DEADLINE:?}"),
         }
@@ -203,31 +206,34 @@ pub fn loopback(url: &Url) -> Result<Url> {
     Ok(url)
 }
 
-async fn read_lines(pipe: impl AsyncRead + Unpin, mut each: impl FnMut(String)) {
-    let mut lines = BufReader::new(pipe).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
-        each(line);
-    }
-}
-
-async fn read_stdout(
-    stdout: impl AsyncRead + Unpin,
+/// Where the lines devstack prints go.
+struct Output {
     banner: watch::Sender<Banner>,
     requests: watch::Sender<Vec<LoggedRequest>>,
-) {
-    read_lines(stdout, |line| {
+    /// Everything else, to show when devstack fails (warnings and errors, the odd line).
+    other: watch::Sender<String>,
+}
+
+async fn read_lines(pipe: impl AsyncRead + Unpin, output: Arc<Output>) {
+    let mut lines = BufReader::new(pipe).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
         let line = strip_ansi(&line);
         if let Some(request) = parse_request_line(&line) {
-            requests.send_modify(|all| all.push(request));
-        } else if let Some((service, url)) = parse_banner_line(&line) {
-            banner.send_modify(|banner| match service {
+            output.requests.send_modify(|all| all.push(request));
+            continue;
+        }
+        if let Some((service, url)) = parse_banner_line(&line) {
+            output.banner.send_modify(|banner| match service {
                 BannerService::Spa => banner.spa = Some(url),
                 BannerService::Cognito => banner.cognito = Some(url),
                 BannerService::Api => banner.api = Some(url),
             });
         }
-    })
-    .await;
+        output.other.send_modify(|text| {
+            text.push_str(&line);
+            text.push('\n');
+        });
+    }
 }
 
 enum BannerService {
