@@ -206,6 +206,17 @@ impl Report {
             }
         }
         row(md, "**total**", app.total(), floor.total());
+        let (a, f) = (app.wasm_sections(), floor.wasm_sections());
+        let _ = writeln!(
+            md,
+            "\nWhere the raw wasm goes (code / data / the rest, kB): app {} / {} / {}, floor {} / {} / {}.",
+            kb(a.code),
+            kb(a.data),
+            kb(a.other),
+            kb(f.code),
+            kb(f.data),
+            kb(f.other)
+        );
         let _ = writeln!(
             md,
             "\nThe app is {} kB gzip above the floor; its files: {}.\n",
@@ -308,7 +319,7 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::size::{Bytes, FileSize};
+    use crate::size::{Bytes, FileSize, WasmSections};
 
     fn summary(median: f64) -> Summary {
         Summary {
@@ -330,6 +341,7 @@ mod tests {
                         gzip: 500,
                         brotli: 400,
                     },
+                    wasm_sections: None,
                 },
                 FileSize {
                     path: "app_bg.wasm".into(),
@@ -339,6 +351,11 @@ mod tests {
                         gzip: wasm_gzip,
                         brotli: wasm_gzip - 1,
                     },
+                    wasm_sections: Some(WasmSections {
+                        code: wasm_gzip * 2,
+                        data: wasm_gzip / 2,
+                        other: wasm_gzip / 2,
+                    }),
                 },
             ],
         }
@@ -441,6 +458,8 @@ mod tests {
             "| wasm | 360.0 | 120.0 | 120.0 | 240.0 | 80.0 | 80.0 |",
             "| **total** | 361.0 | 120.5 | 120.4 | 241.0 | 80.5 | 80.4 |",
             "40.0 kB gzip above the floor",
+            "(code / data / the rest, kB): app 240.0 / 60.0 / 60.0, floor 160.0 / 40.0 / 40.0.",
+            "(code / data / the rest, kB): app 240.0 / 60.0 / 60.0, floor 160.0 / 40.0 / 40.0.",
             "| GET /hello (JWT authorizer) | 9000 (8100–10800) | 0.80 (0.72–0.96) | 2.90 (2.61–3.48) |",
             "2 for the first 3 calls (cold cache), 0 for the next 15 calls (warm)",
             "spa /profile, cognito /oauth2/token",

@@ -74,6 +74,72 @@ pub struct FileSize {
     pub path: String,
     pub kind: Kind,
     pub bytes: Bytes,
+    /// For a .wasm file: where its raw bytes go.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wasm_sections: Option<WasmSections>,
+}
+
+/// Raw bytes of a wasm module by section: what to look at when the wasm is too big.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct WasmSections {
+    /// Function bodies.
+    pub code: u64,
+    /// Static data: string literals, tables, panic messages.
+    pub data: u64,
+    /// Everything else: types, imports, exports, names, custom sections, headers.
+    pub other: u64,
+}
+
+impl std::ops::Add for WasmSections {
+    type Output = WasmSections;
+    fn add(self, other: WasmSections) -> WasmSections {
+        WasmSections {
+            code: self.code + other.code,
+            data: self.data + other.data,
+            other: self.other + other.other,
+        }
+    }
+}
+
+/// Splits a wasm module into its sections (the binary format: an 8-byte header, then
+/// `id: u8, size: LEB128 u32, payload`). `None` if `module` is not a well-formed module.
+pub fn wasm_sections(module: &[u8]) -> Option<WasmSections> {
+    const CODE: u8 = 10;
+    const DATA: u8 = 11;
+    let rest = module.strip_prefix(b"\0asm")?;
+    let mut at = 4; // the version, after the magic number
+    let mut sections = WasmSections {
+        other: 8,
+        ..WasmSections::default()
+    };
+    while at < rest.len() {
+        let id = rest[at];
+        let (size, size_len) = leb128_u32(rest.get(at + 1..)?)?;
+        let whole = 1 + size_len as u64 + u64::from(size);
+        let payload_end = at + 1 + size_len + usize::try_from(size).ok()?;
+        if payload_end > rest.len() {
+            return None;
+        }
+        match id {
+            CODE => sections.code += whole,
+            DATA => sections.data += whole,
+            _ => sections.other += whole,
+        }
+        at = payload_end;
+    }
+    Some(sections)
+}
+
+/// An unsigned LEB128 number of at most 5 bytes, and how many bytes it took.
+fn leb128_u32(bytes: &[u8]) -> Option<(u32, usize)> {
+    let mut value: u32 = 0;
+    for (index, byte) in bytes.iter().take(5).enumerate() {
+        value |= u32::from(byte & 0x7f).checked_shl(7 * index as u32)?;
+        if byte & 0x80 == 0 {
+            return Some((value, index + 1));
+        }
+    }
+    None
 }
 
 /// A whole build: its files and the sums per group.
@@ -108,6 +174,14 @@ impl BuildSize {
     pub fn total(&self) -> Bytes {
         self.files.iter().map(|file| file.bytes).sum()
     }
+
+    /// The sections of all its wasm modules together.
+    pub fn wasm_sections(&self) -> WasmSections {
+        self.files
+            .iter()
+            .filter_map(|file| file.wasm_sections)
+            .fold(WasmSections::default(), std::ops::Add::add)
+    }
 }
 
 fn collect(root: &Path, dir: &Path, files: &mut Vec<FileSize>) -> Result<()> {
@@ -123,10 +197,14 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<FileSize>) -> Result<()> {
         let content =
             std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
         let relative = path.strip_prefix(root).unwrap_or(&path);
+        let kind = Kind::of(&path);
         files.push(FileSize {
             path: relative.to_string_lossy().replace('\\', "/"),
-            kind: Kind::of(&path),
+            kind,
             bytes: compressed_sizes(&content)?,
+            wasm_sections: (kind == Kind::Wasm)
+                .then(|| wasm_sections(&content))
+                .flatten(),
         });
     }
     Ok(())
@@ -219,6 +297,36 @@ mod tests {
         let error = BuildSize::measure(&dir).expect_err("no wasm");
         std::fs::remove_dir_all(&dir).expect("clean up");
         assert!(error.to_string().contains("no .wasm file"), "{error}");
+    }
+
+    #[test]
+    fn wasm_sections_are_told_apart() {
+        let mut module = b"\0asm\x01\0\0\0".to_vec();
+        module.extend([1, 4, 1, 0x60, 0, 0]); // type section, 4 bytes
+        module.extend([10, 0x82, 0x01]); // code section, 130 bytes (two-byte LEB128)
+        module.extend([0; 130]);
+        module.extend([11, 3, 1, 2, 3]); // data section, 3 bytes
+        let sections = wasm_sections(&module).expect("well-formed");
+        assert_eq!(
+            sections,
+            WasmSections {
+                code: 1 + 2 + 130,
+                data: 1 + 1 + 3,
+                other: 8 + 1 + 1 + 4,
+            }
+        );
+        assert_eq!(
+            sections.code + sections.data + sections.other,
+            module.len() as u64
+        );
+
+        assert_eq!(wasm_sections(b"not wasm"), None);
+        let truncated = &module[..module.len() - 1];
+        assert_eq!(
+            wasm_sections(truncated),
+            None,
+            "a section runs past the end"
+        );
     }
 
     #[test]
