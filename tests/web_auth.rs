@@ -20,10 +20,18 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// A fresh auth context under its own reactive owner (kept alive by the caller).
-fn start(token_storage: &str) -> (Auth, Owner) {
+/// How long a test waits for the context to settle: generous, because a loaded machine can
+/// delay the browser's timers a lot, and the wait ends as soon as the state is reached.
+const SETTLE_DEADLINE_MS: f64 = 10_000.0;
+
+/// A fresh auth context under its own reactive owner (kept alive by the caller). Tokens a previous
+/// page left in sessionStorage are put there before the context starts, as a reload would find them.
+fn start(token_storage: &str, stored_tokens: Option<&str>) -> (Auth, Owner) {
     let _ = any_spawner::Executor::init_wasm_bindgen();
     session_storage().clear().unwrap();
+    if let Some(tokens) = stored_tokens {
+        session_storage().set_item(TOKENS_KEY, tokens).unwrap();
+    }
     let owner = Owner::new();
     owner.set();
     let config = serde_json::json!({
@@ -54,7 +62,8 @@ fn local_storage_len() -> u32 {
 }
 
 async fn wait_for_state(auth: Auth, expected: &AuthState) {
-    for _ in 0..200 {
+    let deadline = js_sys::Date::now() + SETTLE_DEADLINE_MS;
+    while js_sys::Date::now() < deadline {
         if auth.state().get_untracked() == *expected {
             return;
         }
@@ -95,7 +104,7 @@ fn address_bar_query() -> String {
 
 #[wasm_bindgen_test]
 async fn memory_mode_starts_signed_out_and_is_the_context() {
-    let (auth, owner) = start("memory");
+    let (auth, owner) = start("memory", None);
     wait_for_state(auth, &AuthState::SignedOut(None)).await;
     assert_eq!(auth.signed_in(), Some(false));
     assert_eq!(auth.access_token(), None);
@@ -113,7 +122,7 @@ async fn memory_mode_starts_signed_out_and_is_the_context() {
 
 #[wasm_bindgen_test]
 async fn a_callback_nobody_started_is_refused_and_leaves_the_address_bar() {
-    let (auth, _owner) = start("memory");
+    let (auth, _owner) = start("memory", None);
     visit("?code=stolen-code&state=forged");
     let result = auth
         .complete_sign_in("?code=stolen-code&state=forged")
@@ -128,7 +137,7 @@ async fn a_callback_nobody_started_is_refused_and_leaves_the_address_bar() {
 
 #[wasm_bindgen_test]
 async fn a_callback_without_state_is_refused() {
-    let (auth, _owner) = start("memory");
+    let (auth, _owner) = start("memory", None);
     save_pending_sign_in(&pending("state-1", now())).unwrap();
     let result = auth.complete_sign_in("?code=abc").await;
     assert_eq!(result, Err(AuthError::MissingState));
@@ -137,7 +146,7 @@ async fn a_callback_without_state_is_refused() {
 
 #[wasm_bindgen_test]
 async fn a_callback_with_another_state_is_refused_and_the_state_is_used_up() {
-    let (auth, _owner) = start("memory");
+    let (auth, _owner) = start("memory", None);
     save_pending_sign_in(&pending("state-1", now())).unwrap();
     let result = auth.complete_sign_in("?code=abc&state=state-2").await;
     assert_eq!(result, Err(AuthError::StateMismatch));
@@ -148,7 +157,7 @@ async fn a_callback_with_another_state_is_refused_and_the_state_is_used_up() {
 
 #[wasm_bindgen_test]
 async fn a_hosted_ui_error_is_reported_in_plain_words() {
-    let (auth, _owner) = start("memory");
+    let (auth, _owner) = start("memory", None);
     save_pending_sign_in(&pending("state-1", now())).unwrap();
     let result = auth
         .complete_sign_in("?error=access_denied&error_description=User+cancelled&state=state-1")
@@ -166,7 +175,7 @@ async fn a_hosted_ui_error_is_reported_in_plain_words() {
 
 #[wasm_bindgen_test]
 async fn a_stale_sign_in_is_refused() {
-    let (auth, _owner) = start("memory");
+    let (auth, _owner) = start("memory", None);
     save_pending_sign_in(&pending("state-1", now() - 3600)).unwrap();
     let result = auth.complete_sign_in("?code=abc&state=state-1").await;
     assert!(
@@ -177,13 +186,12 @@ async fn a_stale_sign_in_is_refused() {
 
 #[wasm_bindgen_test]
 async fn session_mode_drops_unreadable_tokens_with_a_reason() {
-    let (auth, _owner) = start("session");
-    session_storage()
-        .set_item(
-            TOKENS_KEY,
-            r#"{"id_token":"not-a-jwt","access_token":"x.y.z","refresh_token":null}"#,
-        )
-        .unwrap();
+    let (auth, _owner) = start(
+        "session",
+        Some(
+            r#"{"id_token":"not-a-jwt","access_token":"x.y.z","refresh_token":null,"session_id":"s","renewals":0}"#,
+        ),
+    );
     let expected = AuthState::SignedOut(Some(SignOutReason::RestoreFailed(AuthError::Token(
         TokenError::Malformed {
             token: "ID token",
@@ -197,13 +205,12 @@ async fn session_mode_drops_unreadable_tokens_with_a_reason() {
 
 #[wasm_bindgen_test]
 async fn reloading_a_used_callback_with_a_kept_session_goes_home() {
-    let (auth, _owner) = start("session");
-    session_storage()
-        .set_item(
-            TOKENS_KEY,
-            r#"{"id_token":"a.b.c","access_token":"a.b.c","refresh_token":null}"#,
-        )
-        .unwrap();
+    let (auth, _owner) = start(
+        "session",
+        Some(
+            r#"{"id_token":"a.b.c","access_token":"a.b.c","refresh_token":null,"session_id":"s","renewals":0}"#,
+        ),
+    );
     visit("?code=used-code&state=used-state");
     let result = auth
         .complete_sign_in("?code=used-code&state=used-state")
@@ -212,7 +219,8 @@ async fn reloading_a_used_callback_with_a_kept_session_goes_home() {
     assert_eq!(address_bar_query(), "");
     // The restore of those (unusable) tokens then settles on its own; wait for it so that it
     // cannot touch the storage of the next test.
-    for _ in 0..200 {
+    let deadline = js_sys::Date::now() + SETTLE_DEADLINE_MS;
+    while js_sys::Date::now() < deadline {
         if matches!(auth.state().get_untracked(), AuthState::SignedOut(Some(_))) {
             return;
         }
