@@ -41,8 +41,8 @@ pub const ADMIN: User = User {
 /// Starts devstack on three ephemeral loopback ports (three origins, as in AWS), serving the
 /// release build from `dist/`. The embedded default configuration is pointed at the SPA's real
 /// origin first, then `adjust` may change it (lifetimes, rotation, CORS, token storage...).
-/// The adjusted config is not validated again, so a test may go below Cognito's bounds, e.g.
-/// one-minute tokens for a refresh that happens while the test watches.
+/// For tokens that expire while the test watches, set
+/// `config.testing.token_lifetime_seconds_override` (devstack's test switch).
 pub async fn start_devstack(adjust: impl FnOnce(&mut devstack::Config)) -> Result<devstack::Stack> {
     let dist = dist_dir()?;
     let listeners = devstack::Listeners::loopback_ephemeral()

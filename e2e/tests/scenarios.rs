@@ -620,16 +620,17 @@ async fn sign_out_revokes_signs_out_other_tabs_and_back_does_not_restore() -> Re
     Ok(())
 }
 
-/// Token lifetime for the refresh scenarios: the SPA renews 10 % of it before expiry.
-const SHORT_LIFETIME_MINUTES: u32 = 1;
-/// Long enough for a one-minute token to be renewed and to expire, with room for a slow machine.
-const REFRESH_DEADLINE: Duration = Duration::from_secs(100);
+/// Token lifetime for the refresh scenarios (devstack's test switch; Cognito's shortest is five
+/// minutes). The SPA renews 10 % of it before expiry (three seconds here), and waits at least
+/// five seconds after a renewal, so 30 seconds leaves a clear margin on both sides.
+const SHORT_LIFETIME_SECONDS: u32 = 30;
+/// Long enough for a 30-second token to be renewed and to expire, with room for a slow machine.
+const REFRESH_DEADLINE: Duration = Duration::from_secs(45);
 
 fn short_lived_tokens(config: &mut devstack::Config, rotation: bool) {
     config.spa.token_storage = TokenStorage::Session;
+    config.testing.token_lifetime_seconds_override = Some(SHORT_LIFETIME_SECONDS);
     for client in &mut config.app_clients {
-        client.access_token_validity_minutes = SHORT_LIFETIME_MINUTES;
-        client.id_token_validity_minutes = SHORT_LIFETIME_MINUTES;
         client.refresh_token_rotation = rotation;
     }
 }
@@ -673,7 +674,7 @@ async fn wait_until_expired(browser: &Browser, exp: u64) -> Result<()> {
         .await
 }
 
-/// Scenario 3: with one-minute tokens the session renews by itself, and the API keeps
+/// Scenario 3: with 30-second tokens the session renews by itself, and the API keeps
 /// answering after the first token expired, without a 401 and retry.
 #[tokio::test]
 async fn short_lived_tokens_are_renewed_before_they_expire() -> Result<()> {
