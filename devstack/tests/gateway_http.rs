@@ -113,8 +113,12 @@ struct Gateway {
 }
 
 async fn start(config: ApiConfig) -> Gateway {
-    let authorizer = JwtAuthorizer::new(ISSUER, vec![CLIENT_ID.into()], &KEY.jwks, Clock::system())
-        .expect("authorizer");
+    start_with_clock(config, Clock::system()).await
+}
+
+async fn start_with_clock(config: ApiConfig, clock: Clock) -> Gateway {
+    let authorizer =
+        JwtAuthorizer::new(ISSUER, vec![CLIENT_ID.into()], &KEY.jwks, clock).expect("authorizer");
     let app = gateway::router(&config, authorizer).expect("valid config");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
@@ -420,6 +424,85 @@ async fn bad_tokens_are_unauthorized_with_the_reason() {
             .await;
         answer.assert_unauthorized("the token is malformed");
     }
+}
+
+/// Every byte of `token` changed in turn (the `.` separators too), each to another base64url
+/// character: none of these tokens is the one that was signed.
+fn one_byte_changes(token: &str) -> impl Iterator<Item = String> + '_ {
+    (0..token.len()).map(move |index| {
+        let mut bytes = token.as_bytes().to_vec();
+        bytes[index] = if bytes[index] == b'A' { b'B' } else { b'A' };
+        String::from_utf8(bytes).expect("ASCII")
+    })
+}
+
+#[tokio::test]
+async fn a_token_one_byte_off_a_verified_one_is_still_refused() {
+    let gateway = start(ApiConfig::default()).await;
+    let valid = sign(&access_claims("demo", &["users"]));
+    assert_eq!(
+        gateway.get("/hello", Some(&valid)).await.status,
+        StatusCode::OK
+    );
+
+    let mut checked = 0;
+    for tampered in one_byte_changes(&valid) {
+        let answer = gateway.get("/hello", Some(&tampered)).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{tampered}");
+        checked += 1;
+    }
+    assert_eq!(checked, valid.len());
+    // Refusing its neighbours did not make the verified token itself suspect.
+    assert_eq!(
+        gateway.get("/hello", Some(&valid)).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_verified_token_is_refused_once_it_expires() {
+    let clock = Clock::system();
+    let gateway = start_with_clock(ApiConfig::default(), clock.clone()).await;
+    let token = sign(&with(
+        access_claims("demo", &["users"]),
+        "exp",
+        json!(now() + 60),
+    ));
+    for _ in 0..2 {
+        assert_eq!(
+            gateway.get("/hello", Some(&token)).await.status,
+            StatusCode::OK
+        );
+    }
+
+    clock.advance(std::time::Duration::from_secs(120));
+    gateway
+        .get("/hello", Some(&token))
+        .await
+        .assert_unauthorized("the token has expired");
+}
+
+#[tokio::test]
+async fn a_verified_token_still_needs_the_routes_scope() {
+    let gateway = start(ApiConfig::default()).await;
+    let token = sign(&with(
+        access_claims("demo", &["users"]),
+        "scope",
+        json!("openid api/read"),
+    ));
+    assert_eq!(
+        gateway.get("/hello", Some(&token)).await.status,
+        StatusCode::OK
+    );
+    let answer = gateway
+        .send(
+            gateway
+                .request(Method::POST, "/echo")
+                .header("authorization", format!("Bearer {token}"))
+                .json(&json!({"a": 1})),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN, "{answer:?}");
 }
 
 #[tokio::test]

@@ -17,8 +17,19 @@
 //! code when no credentials were sent). A missing scope is 403 `{"message":"Forbidden"}` with
 //! `error="insufficient_scope"`. Error descriptions are fixed texts: nothing from the token is
 //! echoed into headers, and the token is never logged.
+//!
+//! Verified signatures are remembered (the stand-in's choice; how API Gateway caches is not
+//! documented): checking an RS256 signature is most of the authorizer's cost (ring rebuilds the
+//! public key for every check and offers no prepared verification key), and an SPA sends the same
+//! access token with every call. The cache is keyed by the SHA-256 of the token's exact text, and
+//! the same bytes cannot verify differently, so only the signature check is skipped: issuer,
+//! audience, `exp`/`nbf`/`iat` by the clock and the route's scopes are checked on every request.
+//! It holds at most [`VERIFIED_TOKENS_CAPACITY`] tokens and forgets the oldest first.
 
-use std::collections::HashMap;
+use std::{
+    collections::{HashMap, VecDeque},
+    sync::{Arc, Mutex, PoisonError},
+};
 
 use axum::{
     Json,
@@ -31,8 +42,15 @@ use jsonwebtoken::{
     jwk::{AlgorithmParameters, JwkSet, KeyAlgorithm},
 };
 use serde_json::{Map, Value, json};
+use sha2::{Digest as _, Sha256};
 
 use crate::Clock;
+
+/// How many verified tokens the authorizer remembers.
+pub const VERIFIED_TOKENS_CAPACITY: usize = 10_000;
+
+/// A token's claims, as decoded once its signature verified.
+type Claims = Arc<Map<String, Value>>;
 
 /// The pool's issuer and audiences, the public keys to check signatures with, and the clock to
 /// check `exp`, `nbf` and `iat` by.
@@ -42,6 +60,7 @@ pub struct JwtAuthorizer {
     audiences: Vec<String>,
     keys: HashMap<String, DecodingKey>,
     clock: Clock,
+    verified: Arc<VerifiedTokens>,
 }
 
 impl std::fmt::Debug for JwtAuthorizer {
@@ -51,6 +70,7 @@ impl std::fmt::Debug for JwtAuthorizer {
             .field("audiences", &self.audiences)
             .field("kids", &self.keys.keys().collect::<Vec<_>>())
             .field("clock", &self.clock)
+            .field("verified_tokens", &self.verified.len())
             .finish()
     }
 }
@@ -179,6 +199,7 @@ impl JwtAuthorizer {
             audiences,
             keys,
             clock,
+            verified: Arc::new(VerifiedTokens::new(VERIFIED_TOKENS_CAPACITY)),
         })
     }
 
@@ -211,7 +232,29 @@ impl JwtAuthorizer {
         })
     }
 
-    fn verify(&self, token: &str) -> Result<Map<String, Value>, AuthorizerError> {
+    fn verify(&self, token: &str) -> Result<Claims, AuthorizerError> {
+        use AuthorizerError::InvalidToken;
+        let claims = match self.verified.get(token) {
+            Some(claims) => claims,
+            None => {
+                let claims = Arc::new(self.verify_signature(token)?);
+                self.verified.insert(token, claims.clone());
+                claims
+            }
+        };
+        if claims.get("iss").and_then(Value::as_str) != Some(self.issuer.as_str()) {
+            return Err(InvalidToken("the token does not have a valid issuer"));
+        }
+        if !self.audience_matches(&claims) {
+            return Err(InvalidToken("the token does not have a valid audience"));
+        }
+        self.check_times(&claims)?;
+        Ok(claims)
+    }
+
+    /// The header (RS256, a known `kid`), the signature and the presence of `exp`; the claims
+    /// that depend on the request's moment or the authorizer's settings are [`Self::verify`]'s.
+    fn verify_signature(&self, token: &str) -> Result<Map<String, Value>, AuthorizerError> {
         use AuthorizerError::InvalidToken;
         // `alg: none` is not an algorithm jsonwebtoken knows, so such a header fails here.
         let header = decode_header(token).map_err(|_| InvalidToken("the token is malformed"))?;
@@ -229,29 +272,19 @@ impl JwtAuthorizer {
         // Times are checked below by the stack's clock; jsonwebtoken would use the system's.
         validation.validate_exp = false;
         validation.validate_nbf = false;
-        // The audience rule (aud, else client_id) is API Gateway's own; checked below.
+        // The audience rule (aud, else client_id) is API Gateway's own, and the issuer is
+        // checked with it on every request, cached or not.
         validation.validate_aud = false;
-        validation.set_issuer(&[&self.issuer]);
-        validation.set_required_spec_claims(&["exp", "iss"]);
-        let claims = decode::<Map<String, Value>>(token, key, &validation)
+        validation.set_required_spec_claims(&["exp"]);
+        decode::<Map<String, Value>>(token, key, &validation)
+            .map(|data| data.claims)
             .map_err(|error| {
                 InvalidToken(match error.kind() {
-                    ErrorKind::InvalidIssuer => "the token does not have a valid issuer",
                     ErrorKind::InvalidSignature => "the token signature is invalid",
-                    ErrorKind::MissingRequiredClaim(claim) if claim == "iss" => {
-                        "the token does not have a valid issuer"
-                    }
                     ErrorKind::MissingRequiredClaim(_) => "the token has no exp claim",
                     _ => "the token is malformed",
                 })
-            })?
-            .claims;
-
-        if !self.audience_matches(&claims) {
-            return Err(InvalidToken("the token does not have a valid audience"));
-        }
-        self.check_times(&claims)?;
-        Ok(claims)
+            })
     }
 
     /// `exp` not passed, `nbf` and `iat` not to come, by the stack's clock (no leeway).
@@ -292,6 +325,60 @@ impl JwtAuthorizer {
             None => claims.get("client_id").is_some_and(allowed),
         }
     }
+}
+
+/// Claims of tokens whose signature verified, by the SHA-256 of the token; at most `capacity`
+/// of them, the oldest forgotten first. Shared by clones of the authorizer.
+struct VerifiedTokens {
+    capacity: usize,
+    state: Mutex<VerifiedState>,
+}
+
+#[derive(Default)]
+struct VerifiedState {
+    claims: HashMap<[u8; 32], Claims>,
+    /// Digests in the order they were added, to forget the oldest.
+    order: VecDeque<[u8; 32]>,
+}
+
+impl VerifiedTokens {
+    fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            state: Mutex::default(),
+        }
+    }
+
+    fn get(&self, token: &str) -> Option<Claims> {
+        self.lock().claims.get(&digest(token)).cloned()
+    }
+
+    fn insert(&self, token: &str, claims: Claims) {
+        let digest = digest(token);
+        let mut state = self.lock();
+        // Two requests with the same new token may both verify it; remember it once.
+        if state.claims.insert(digest, claims).is_none() {
+            state.order.push_back(digest);
+        }
+        while state.order.len() > self.capacity {
+            if let Some(oldest) = state.order.pop_front() {
+                state.claims.remove(&oldest);
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.lock().claims.len()
+    }
+
+    /// The state stays consistent even if a holder panicked: each change is one map operation.
+    fn lock(&self) -> std::sync::MutexGuard<'_, VerifiedState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
 }
 
 /// The token of the `Authorization` header, with or without the `Bearer ` prefix.
@@ -385,6 +472,28 @@ mod tests {
         );
         assert_eq!(token_scopes(&claims(json!({"scp": "a b"}))), ["a", "b"]);
         assert!(token_scopes(&claims(json!({"sub": "x"}))).is_empty());
+    }
+
+    #[test]
+    fn verified_tokens_stay_bounded_and_forget_the_oldest_first() {
+        let cache = VerifiedTokens::new(3);
+        let claims = |n: u64| Arc::new(json!({ "n": n }).as_object().cloned().expect("object"));
+        for n in 0..5 {
+            cache.insert(&format!("token-{n}"), claims(n));
+        }
+        cache.insert("token-4", claims(4));
+        assert_eq!(cache.len(), 3);
+        assert_eq!(cache.lock().order.len(), 3);
+        assert!(cache.get("token-0").is_none());
+        assert!(cache.get("token-1").is_none());
+        for n in 2..5 {
+            assert_eq!(
+                cache.get(&format!("token-{n}")),
+                Some(claims(n)),
+                "token-{n}"
+            );
+        }
+        assert!(cache.get("token-5").is_none());
     }
 
     #[test]

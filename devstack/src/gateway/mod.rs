@@ -80,7 +80,10 @@ use lambda_http::{
 use serde_json::json;
 use tower::ServiceExt as _;
 
-pub use authorizer::{Authorized, AuthorizerError, JwksError, JwtAuthorizer, claim_to_string};
+pub use authorizer::{
+    Authorized, AuthorizerError, JwksError, JwtAuthorizer, VERIFIED_TOKENS_CAPACITY,
+    claim_to_string,
+};
 pub use config::{ApiConfig, ApiConfigError, AuthorizerKind, CorsConfig, Integration, RouteConfig};
 
 use cors::Cors;
