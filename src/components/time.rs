@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 use std::time::Duration;
-use time::{OffsetDateTime, macros::format_description};
 
 /// Seconds since the Unix epoch, as JWT `exp`, `iat` and `auth_time` claims carry them.
 pub type UnixSeconds = i64;
@@ -12,13 +11,42 @@ pub fn now_unix() -> UnixSeconds {
     (js_sys::Date::now() / 1000.0).floor() as UnixSeconds
 }
 
-/// `2026-11-22 03:12:00 UTC`, or the raw number when it is outside the calendar `time` knows.
+/// `2026-11-22 03:12:00 UTC`, or the raw number when it is outside the years -9999 to 9999.
 pub fn format_utc(at: UnixSeconds) -> String {
-    let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
-    OffsetDateTime::from_unix_timestamp(at)
-        .ok()
-        .and_then(|moment| moment.format(&format).ok())
-        .unwrap_or_else(|| format!("{at} (not a valid time)"))
+    const DAY: i64 = 86_400;
+    let (days, second_of_day) = (at.div_euclid(DAY), at.rem_euclid(DAY));
+    let (year, month, day) = civil_from_days(days);
+    if !(-9999..=9999).contains(&year) {
+        return format!("{at} (not a valid time)");
+    }
+    let sign = if year < 0 { "-" } else { "" };
+    format!(
+        "{sign}{:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        year.unsigned_abs(),
+        second_of_day / 3600,
+        second_of_day % 3600 / 60,
+        second_of_day % 60
+    )
+}
+
+/// The proleptic Gregorian (year, month, day) of a day counted from 1970-01-01, by Howard
+/// Hinnant's `civil_from_days` (small integer arithmetic instead of a calendar crate).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let days = days + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// How far `at` is from `now` in words: "in 59 min", "3 h 5 min ago", "now".
@@ -139,6 +167,24 @@ mod tests {
     fn formats_utc_calendar_time() {
         assert_eq!(format_utc(AT), "2026-11-22 03:12:00 UTC");
         assert_eq!(format_utc(0), "1970-01-01 00:00:00 UTC");
+    }
+
+    #[test]
+    fn calendar_edges() {
+        // Leap days, century rules and the first and last moments shown as dates.
+        assert_eq!(format_utc(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert_eq!(format_utc(4_107_542_399), "2100-02-28 23:59:59 UTC");
+        assert_eq!(format_utc(4_107_542_400), "2100-03-01 00:00:00 UTC");
+        assert_eq!(format_utc(1_709_251_199), "2024-02-29 23:59:59 UTC");
+        assert_eq!(format_utc(-1), "1969-12-31 23:59:59 UTC");
+        assert_eq!(format_utc(-62_135_596_800), "0001-01-01 00:00:00 UTC");
+        assert_eq!(format_utc(-62_167_219_200), "0000-01-01 00:00:00 UTC");
+        assert_eq!(format_utc(-62_198_755_200), "-0001-01-01 00:00:00 UTC");
+        assert_eq!(format_utc(253_402_300_799), "9999-12-31 23:59:59 UTC");
+        assert_eq!(format_utc(-377_705_116_800), "-9999-01-01 00:00:00 UTC");
+        for outside in [253_402_300_800, -377_705_116_801, i64::MIN] {
+            assert_eq!(format_utc(outside), format!("{outside} (not a valid time)"));
+        }
     }
 
     #[test]
