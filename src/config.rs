@@ -3,8 +3,9 @@
 //! Every problem is reported with the field it concerns and what is wrong with it, because the
 //! person reading the message is the one who edits `config.json`.
 
+use std::net::{Ipv4Addr, Ipv6Addr};
+
 use serde_json::{Map, Value};
-use url::Url;
 
 use crate::auth::{ClientId, RedirectUri};
 
@@ -175,13 +176,13 @@ fn json_kind(value: &Value) -> &'static str {
 }
 
 /// An absolute http(s) URL without query or fragment; plain http only for loopback hosts.
-fn url(fields: &Map<String, Value>, field: &'static str) -> Result<Url, ConfigError> {
+fn url(fields: &Map<String, Value>, field: &'static str) -> Result<(), ConfigError> {
     let text = string(fields, field)?;
-    let url = Url::parse(text)
+    let url = UrlParts::parse(text)
         .map_err(|error| invalid(field, format!("is not an absolute URL ({error}): `{text}`")))?;
-    match url.scheme() {
+    match url.scheme.as_str() {
         "https" => {}
-        "http" if is_loopback(&url) => {}
+        "http" if url.is_loopback() => {}
         "http" => {
             return Err(invalid(
                 field,
@@ -195,24 +196,121 @@ fn url(fields: &Map<String, Value>, field: &'static str) -> Result<Url, ConfigEr
             ));
         }
     }
-    if url.query().is_some() || url.fragment().is_some() {
+    if url.has_query_or_fragment {
         return Err(invalid(
             field,
             format!("must not have a query or fragment: `{text}`"),
         ));
     }
-    if !url.username().is_empty() || url.password().is_some() {
+    if url.has_user_info {
         return Err(invalid(field, "must not contain a user name or password"));
     }
-    Ok(url)
+    Ok(())
 }
 
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(domain)) => domain == "localhost",
-        Some(url::Host::Ipv4(address)) => address.is_loopback(),
-        Some(url::Host::Ipv6(address)) => address.is_loopback(),
-        None => false,
+/// The parts of an absolute URL that the checks above look at. Only what the config needs is
+/// parsed (the browser's own URL parser is not there in host tests, and the `url` crate would
+/// ship its Unicode tables to every visitor): `scheme://[user@]host[:port][/path][?query][#fragment]`,
+/// stricter than a browser where that is harmless (no `http:host` without `//`, no backslashes,
+/// ASCII host names only).
+#[derive(Debug, PartialEq, Eq)]
+struct UrlParts<'a> {
+    /// Lower-cased, without the `:`.
+    scheme: String,
+    /// The host as written, IPv6 addresses with their brackets.
+    host: &'a str,
+    has_user_info: bool,
+    has_query_or_fragment: bool,
+}
+
+impl<'a> UrlParts<'a> {
+    /// Splits `text`, or says why it is not an absolute URL.
+    fn parse(text: &'a str) -> Result<Self, &'static str> {
+        let (scheme, rest) = text
+            .split_once(':')
+            .filter(|(scheme, _)| {
+                scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && scheme
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+            })
+            .ok_or("relative URL without a base")?;
+        let scheme = scheme.to_ascii_lowercase();
+        if scheme != "http" && scheme != "https" {
+            // Checked by the caller, which names the scheme.
+            return Ok(Self {
+                scheme,
+                host: "",
+                has_user_info: false,
+                has_query_or_fragment: false,
+            });
+        }
+        let rest = rest
+            .strip_prefix("//")
+            .ok_or("expected `//` after the scheme")?;
+        if rest.contains(|c: char| c == '\\' || c.is_ascii_control()) {
+            return Err("backslashes and control characters are not allowed");
+        }
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, after) = rest.split_at(authority_end);
+        let (user_info, host_and_port) = match authority.rsplit_once('@') {
+            Some((user_info, host_and_port)) => (Some(user_info), host_and_port),
+            None => (None, authority),
+        };
+        let (host, port) = split_port(host_and_port)?;
+        if host.is_empty() {
+            return Err("empty host");
+        }
+        if let Some(address) = host.strip_prefix('[') {
+            address
+                .strip_suffix(']')
+                .and_then(|address| address.parse::<Ipv6Addr>().ok())
+                .ok_or("invalid IPv6 address")?;
+        } else if !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        {
+            return Err("invalid domain character");
+        }
+        if port.is_some_and(|port| !port.is_empty() && port.parse::<u16>().is_err()) {
+            return Err("invalid port number");
+        }
+        Ok(Self {
+            scheme,
+            host,
+            has_user_info: user_info.is_some(),
+            has_query_or_fragment: after.contains(['?', '#']),
+        })
+    }
+
+    /// Whether the host is this machine: `localhost`, `127.x.x.x` or `[::1]`.
+    fn is_loopback(&self) -> bool {
+        if let Some(address) = self.host.strip_prefix('[') {
+            return address
+                .strip_suffix(']')
+                .and_then(|address| address.parse::<Ipv6Addr>().ok())
+                .is_some_and(|address| address.is_loopback());
+        }
+        self.host.eq_ignore_ascii_case("localhost")
+            || self
+                .host
+                .parse::<Ipv4Addr>()
+                .is_ok_and(|address| address.is_loopback())
+    }
+}
+
+/// `host:port` into its parts; an IPv6 host keeps its brackets.
+fn split_port(host_and_port: &str) -> Result<(&str, Option<&str>), &'static str> {
+    let host_end = if host_and_port.starts_with('[') {
+        host_and_port.find(']').ok_or("invalid IPv6 address")? + 1
+    } else {
+        host_and_port.find(':').unwrap_or(host_and_port.len())
+    };
+    let (host, port) = host_and_port.split_at(host_end);
+    match port.strip_prefix(':') {
+        Some(port) => Ok((host, Some(port))),
+        None if port.is_empty() => Ok((host, None)),
+        None => Err("invalid IPv6 address"),
     }
 }
 
@@ -484,6 +582,87 @@ mod tests {
             assert_eq!(field, "hosted_ui_url");
             assert!(problem.contains(expected), "{bad}: {problem}");
         }
+    }
+
+    #[test]
+    fn urls_are_split_into_the_parts_that_are_checked() {
+        let url = UrlParts::parse("HTTPS://a.example.com:8443/x?y#z").unwrap();
+        assert_eq!(
+            url,
+            UrlParts {
+                scheme: "https".into(),
+                host: "a.example.com",
+                has_user_info: false,
+                has_query_or_fragment: true,
+            }
+        );
+        assert!(
+            UrlParts::parse("https://me@a.example.com")
+                .unwrap()
+                .has_user_info
+        );
+        assert!(
+            !UrlParts::parse("https://a.example.com/p/a@b")
+                .unwrap()
+                .has_user_info
+        );
+        assert_eq!(UrlParts::parse("http://[::1]:3000/").unwrap().host, "[::1]");
+        for (bad, why) in [
+            ("/oauth2", "relative URL without a base"),
+            ("1http://a.example.com", "relative URL without a base"),
+            ("https:a.example.com", "expected `//` after the scheme"),
+            ("https://", "empty host"),
+            ("https://:443/x", "empty host"),
+            ("https://a.example.com:99999", "invalid port number"),
+            ("https://a.example.com:x", "invalid port number"),
+            ("https://a b.example.com", "invalid domain character"),
+            ("https://a%2eexample.com", "invalid domain character"),
+            ("https://[::1", "invalid IPv6 address"),
+            ("https://[nope]/", "invalid IPv6 address"),
+            ("https://[::1]x/", "invalid IPv6 address"),
+            (
+                "https://a.example.com\\x",
+                "backslashes and control characters are not allowed",
+            ),
+        ] {
+            assert_eq!(UrlParts::parse(bad), Err(why), "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_loopback_hosts_are_loopback() {
+        for (host, loopback) in [
+            ("http://localhost:8080", true),
+            ("http://LocalHost", true),
+            ("http://127.0.0.1:41234", true),
+            ("http://127.8.9.10", true),
+            ("http://[::1]:3000", true),
+            ("http://localhost.evil.example", false),
+            ("http://128.0.0.1", false),
+            ("http://[::2]", false),
+            ("http://example.com", false),
+        ] {
+            assert_eq!(
+                UrlParts::parse(host).unwrap().is_loopback(),
+                loopback,
+                "{host}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_broken_url_says_what_the_parser_found() {
+        let (field, problem) = problem_of(parse_with(|fields| {
+            fields.insert(
+                "api_base_url".into(),
+                "https://api.example.com:70000".into(),
+            );
+        }));
+        assert_eq!(field, "api_base_url");
+        assert_eq!(
+            problem,
+            "is not an absolute URL (invalid port number): `https://api.example.com:70000`"
+        );
     }
 
     #[test]
