@@ -98,7 +98,7 @@ impl Route {
     pub fn slug(self) -> String {
         format!(
             "{}-{}",
-            self.method().to_string().to_lowercase(),
+            self.method().to_string().to_ascii_lowercase(),
             self.path().trim_start_matches('/')
         )
     }

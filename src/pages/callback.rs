@@ -77,12 +77,16 @@ fn CallbackFailure(error: AuthError) -> impl IntoView {
 }
 
 /// The auth errors read as sentence fragments ("the ID token ..."); a page shows sentences.
+/// Every one of them starts with an ASCII letter, so ASCII upper-casing is enough (and keeps
+/// Unicode's case tables, about 20 KB, out of the wasm).
 fn sentence(fragment: &str) -> String {
     let mut chars = fragment.trim().chars();
     let Some(first) = chars.next() else {
         return String::new();
     };
-    let mut text: String = first.to_uppercase().chain(chars).collect();
+    let mut text: String = std::iter::once(first.to_ascii_uppercase())
+        .chain(chars)
+        .collect();
     if !text.ends_with(['.', '!', '?']) {
         text.push('.');
     }
