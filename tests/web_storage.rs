@@ -11,7 +11,9 @@ use cognito_spa::auth::session::StoredTokens;
 use cognito_spa::auth::storage::{
     PENDING_SIGN_IN_KEY, TOKENS_KEY, TokenStore, save_pending_sign_in, take_pending_sign_in,
 };
-use cognito_spa::auth::{AccessToken, IdToken, Nonce, PkceCodeVerifier, RefreshToken, State};
+use cognito_spa::auth::{
+    AccessToken, IdToken, Nonce, PkceCodeVerifier, RefreshToken, SessionId, State,
+};
 use cognito_spa::config::TokenStorage;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::Storage;
@@ -42,6 +44,8 @@ fn tokens(suffix: &str) -> StoredTokens {
         id_token: IdToken::new(format!("id-{suffix}")),
         access_token: AccessToken::new(format!("access-{suffix}")),
         refresh_token: Some(RefreshToken::new(format!("refresh-{suffix}"))),
+        session_id: SessionId::new("session-1"),
+        renewals: 0,
     }
 }
 

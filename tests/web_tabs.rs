@@ -1,4 +1,4 @@
-//! Tab coordination in a real browser: the sign-out broadcast and the refresh lock.
+//! Tab coordination in a real browser: the messages between tabs and the refresh lock.
 #![cfg(target_arch = "wasm32")]
 #![allow(
     clippy::unwrap_used,
@@ -8,7 +8,9 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use cognito_spa::auth::tabs::{SignOutChannel, with_lock};
+use cognito_spa::auth::session::StoredTokens;
+use cognito_spa::auth::tabs::{TabChannel, TabMessage, with_lock};
+use cognito_spa::auth::{AccessToken, IdToken, RefreshToken, SessionId};
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Array, Promise};
 use wasm_bindgen::JsValue;
@@ -29,49 +31,72 @@ async fn wait_for(what: &str, condition: impl Fn() -> bool) {
     panic!("timed out waiting for {what}");
 }
 
-#[wasm_bindgen_test]
-async fn a_sign_out_announced_elsewhere_is_heard() {
-    let heard = Rc::new(Cell::new(0));
-    let counter = Rc::clone(&heard);
-    let _listening =
-        SignOutChannel::open("test-sign-out-in", move || counter.set(counter.get() + 1)).unwrap();
-    let other_tab = BroadcastChannel::new("test-sign-out-in").unwrap();
-    other_tab
-        .post_message(&JsValue::from_str("something else"))
-        .unwrap();
-    other_tab
-        .post_message(&JsValue::from_str("signed-out"))
-        .unwrap();
-    wait_for("the sign-out message", || heard.get() == 1).await;
-    // The unrelated message was ignored: only one call.
-    TimeoutFuture::new(50).await;
-    assert_eq!(heard.get(), 1);
+fn renewed(renewals: u64) -> TabMessage {
+    TabMessage::Renewed(StoredTokens {
+        id_token: IdToken::new("id"),
+        access_token: AccessToken::new(format!("access-{renewals}")),
+        refresh_token: Some(RefreshToken::new(format!("refresh-{renewals}"))),
+        session_id: SessionId::new("session-1"),
+        renewals,
+    })
 }
 
 #[wasm_bindgen_test]
-async fn a_sign_out_here_is_announced_to_the_others() {
-    let received: Rc<RefCell<Vec<String>>> = Rc::default();
-    let sink = Rc::clone(&received);
-    let other_tab = BroadcastChannel::new("test-sign-out-out").unwrap();
-    let on_message = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
-        move |event: web_sys::MessageEvent| {
-            sink.borrow_mut()
-                .push(event.data().as_string().unwrap_or_default())
-        },
-    );
-    other_tab.set_onmessage(Some(wasm_bindgen::JsCast::unchecked_ref(
-        on_message.as_ref(),
-    )));
+async fn messages_announced_elsewhere_are_heard_and_others_ignored() {
+    let heard: Rc<RefCell<Vec<TabMessage>>> = Rc::default();
+    let sink = Rc::clone(&heard);
+    let _listening = TabChannel::open("test-tabs-in", move |message| {
+        sink.borrow_mut().push(message)
+    })
+    .unwrap();
+    let other_tab = BroadcastChannel::new("test-tabs-in").unwrap();
+    for text in ["something else".to_owned(), TabMessage::SignedOut.to_json()] {
+        other_tab.post_message(&JsValue::from_str(&text)).unwrap();
+    }
+    other_tab
+        .post_message(&JsValue::from_str(&renewed(1).to_json()))
+        .unwrap();
+    wait_for("both messages", || heard.borrow().len() == 2).await;
+    // The unrelated message was ignored: only two calls, in order.
+    TimeoutFuture::new(50).await;
+    assert_eq!(*heard.borrow(), vec![TabMessage::SignedOut, renewed(1)]);
+}
+
+#[wasm_bindgen_test]
+async fn messages_announced_here_reach_the_other_tabs_only() {
+    let heard_there: Rc<RefCell<Vec<TabMessage>>> = Rc::default();
+    let sink = Rc::clone(&heard_there);
+    let _other_tab = TabChannel::open("test-tabs-out", move |message| {
+        sink.borrow_mut().push(message)
+    })
+    .unwrap();
     let heard_here = Rc::new(Cell::new(false));
     let flag = Rc::clone(&heard_here);
-    let channel = SignOutChannel::open("test-sign-out-out", move || flag.set(true)).unwrap();
-    channel.announce_sign_out();
-    wait_for("the announcement", || !received.borrow().is_empty()).await;
-    assert_eq!(*received.borrow(), vec!["signed-out".to_owned()]);
-    assert!(
-        !heard_here.get(),
-        "a tab does not hear its own announcement"
+    let channel = TabChannel::open("test-tabs-out", move |_| flag.set(true)).unwrap();
+    channel.announce(&renewed(2));
+    channel.announce(&TabMessage::SignedOut);
+    wait_for("the announcements", || heard_there.borrow().len() == 2).await;
+    assert_eq!(
+        *heard_there.borrow(),
+        vec![renewed(2), TabMessage::SignedOut]
     );
+    assert!(!heard_here.get(), "a tab does not hear its own messages");
+}
+
+#[wasm_bindgen_test]
+async fn a_closed_channel_hears_nothing_more() {
+    let heard = Rc::new(Cell::new(0));
+    let counter = Rc::clone(&heard);
+    let listening =
+        TabChannel::open("test-tabs-closed", move |_| counter.set(counter.get() + 1)).unwrap();
+    let other_tab = BroadcastChannel::new("test-tabs-closed").unwrap();
+    let signed_out = JsValue::from_str(&TabMessage::SignedOut.to_json());
+    other_tab.post_message(&signed_out).unwrap();
+    wait_for("the first message", || heard.get() == 1).await;
+    drop(listening);
+    other_tab.post_message(&signed_out).unwrap();
+    TimeoutFuture::new(100).await;
+    assert_eq!(heard.get(), 1);
 }
 
 #[wasm_bindgen_test]

@@ -707,3 +707,50 @@ async fn short_lived_tokens_are_renewed_before_they_expire() -> Result<()> {
     stack.shutdown().await;
     Ok(())
 }
+
+/// Scenario 3: with rotation on, two tabs sharing one session (the second opened from the
+/// first, so it starts with a copy of its sessionStorage) both stay signed in through renewals.
+#[tokio::test]
+async fn two_tabs_sharing_a_rotating_session_both_keep_working() -> Result<()> {
+    let stack = start_devstack(|config| short_lived_tokens(config, true)).await?;
+    let browser = Browser::launch("refresh-two-tabs").await?;
+    sign_in_from_home(&browser, &stack, DEMO).await?;
+    browser.follow_link("/api").await?;
+    let first_tab = browser.current_tab().await?;
+    let first = stored_token(&browser, "access_token")
+        .await?
+        .context("no access token stored")?;
+    let first_refresh = stored_token(&browser, "refresh_token").await?;
+    let first_exp = expiry_of(&browser, &first).await?;
+
+    let second_tab = browser
+        .open_tab_from_page(stack.spa_url().join("/api")?.as_str())
+        .await?;
+    browser.wait_for_text("API console").await?;
+    assert_eq!(
+        stored_token(&browser, "refresh_token").await?,
+        first_refresh,
+        "the second tab does not share the session"
+    );
+
+    for tab in [&first_tab, &second_tab] {
+        browser.switch_to(tab).await?;
+        wait_for_renewal(&browser, &first).await?;
+    }
+    wait_until_expired(&browser, first_exp).await?;
+    for (tab, name) in [(&first_tab, "first-tab"), (&second_tab, "second-tab")] {
+        browser.switch_to(tab).await?;
+        assert_ne!(
+            stored_token(&browser, "refresh_token").await?,
+            first_refresh,
+            "rotation gave {name} no new refresh token"
+        );
+        let hello = call_route(&browser, "get-hello").await?;
+        assert_contains(&hello, &["GET /hello answered 200.", "Hello, demo!"]);
+        browser.assert_clean().await?;
+        browser.screenshot(name).await?;
+    }
+    browser.close().await?;
+    stack.shutdown().await;
+    Ok(())
+}

@@ -13,10 +13,10 @@ use super::error::{AuthError, TokenError};
 use super::jwt::{DecodedJwt, Jwk, Jwks};
 use super::session::{Session, StoredTokens};
 use super::storage::{self, TokenStore};
-use super::tabs::{self, SignOutChannel};
+use super::tabs::{self, TabChannel, TabMessage};
 use super::types::{AccessToken, Nonce};
 use super::{crypto, endpoints, flow, return_path};
-use crate::config::AppConfig;
+use crate::config::{AppConfig, TokenStorage};
 
 /// Where the session stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -79,7 +79,11 @@ struct Inner {
     tokens: TokenStore,
     jwks: RefCell<Jwks>,
     refresh_timer: RefCell<Option<Timeout>>,
-    channel: RefCell<Option<SignOutChannel>>,
+    channel: RefCell<Option<TabChannel>>,
+    /// Newer tokens of this session that another tab renewed, not taken up yet: noted the moment
+    /// they are heard, so a refresh about to start here does not use the refresh token they
+    /// retire.
+    renewed_elsewhere: RefCell<Option<StoredTokens>>,
 }
 
 /// Creates the auth context for `config`, provides it to the app below, and starts restoring a
@@ -96,12 +100,16 @@ pub fn provide_auth(config: AppConfig) -> Auth {
             jwks: RefCell::new(Jwks::default()),
             refresh_timer: RefCell::new(None),
             channel: RefCell::new(None),
+            renewed_elsewhere: RefCell::new(None),
         })),
     };
-    let channel = SignOutChannel::open(&channel_name, move || {
-        if auth.is_signed_in() {
-            spawn_local(auth.forget_session(Some(SignOutReason::SignedOutElsewhere)));
+    let channel = TabChannel::open(&channel_name, move |message| match message {
+        TabMessage::SignedOut => {
+            if auth.is_signed_in() {
+                spawn_local(auth.forget_session(Some(SignOutReason::SignedOutElsewhere)));
+            }
         }
+        TabMessage::Renewed(tokens) => auth.hear_renewal(tokens),
     });
     auth.inner().channel.replace(channel);
     // Back from the hosted UI, the browser may show this page from its back/forward cache, still
@@ -231,7 +239,7 @@ impl Auth {
         spawn_local(async move {
             auth.forget_session(None).await;
             if let Some(channel) = auth.inner().channel.borrow().as_ref() {
-                channel.announce_sign_out();
+                channel.announce(&TabMessage::SignedOut);
             }
             let logout = flow::logout_url(&auth.config.get_value());
             if let Err(error) = assign_location(&logout) {
@@ -323,7 +331,7 @@ impl Auth {
         let config = self.config.get_value();
         let tokens = endpoints::exchange_code(&config, &code, &pending.verifier)
             .await?
-            .into_tokens(None)?;
+            .into_sign_in(crypto::new_session_id()?)?;
         let session = self.verify(tokens, Some(&pending.nonce)).await?;
         self.keep(session)?;
         Ok(return_path::sanitize_return_path(&pending.return_path))
@@ -401,9 +409,13 @@ impl Auth {
         Ok(())
     }
 
-    /// Inside the refresh lock: re-reads the stored tokens, since another refresh may have
-    /// renewed them while this one waited (`seen` is the access token the caller had).
+    /// Inside the refresh lock: takes up tokens another tab of this session renewed, else
+    /// re-reads the stored tokens, since another refresh may have renewed them while this one
+    /// waited (`seen` is the access token the caller had), else refreshes and shares the result.
     async fn refresh_locked(self, seen: Option<AccessToken>) -> Result<(), AuthError> {
+        if self.adopt_renewal_heard().await {
+            return Ok(());
+        }
         let stored = self.inner().tokens.load()?.ok_or(AuthError::NotSignedIn)?;
         let renewed_meanwhile = seen.as_ref() != Some(&stored.access_token)
             && self.access_token().as_ref() == Some(&stored.access_token);
@@ -412,16 +424,116 @@ impl Auth {
         }
         let refresh_token = stored
             .refresh_token
-            .clone()
+            .as_ref()
             .ok_or(AuthError::NoRefreshToken)?;
+        let response = match endpoints::refresh(&self.config.get_value(), refresh_token).await {
+            // Another tab of this session may have rotated the refresh token just before this
+            // tab got the lock, its message still on the way.
+            Err(error) if is_invalid_grant(&error) => {
+                return if self.adopt_renewal_on_its_way().await {
+                    Ok(())
+                } else {
+                    Err(error)
+                };
+            }
+            other => other?,
+        };
+        let session = self
+            .check_renewal(&stored, response.into_renewal_of(&stored)?)
+            .await?;
+        let tokens = session.tokens().clone();
+        self.keep(session)?;
+        self.share_renewal(tokens);
+        Ok(())
+    }
+
+    /// Checks renewed tokens as a refresh's: signatures and claims, and the same `iss`, `sub`
+    /// and `aud` as the tokens they renew.
+    async fn check_renewal(
+        &self,
+        current: &StoredTokens,
+        renewed: StoredTokens,
+    ) -> Result<Session, AuthError> {
         let before =
-            Identity::of_stored(&DecodedJwt::decode(stored.id_token.secret(), "ID token")?)?;
-        let tokens = endpoints::refresh(&self.config.get_value(), &refresh_token)
-            .await?
-            .into_tokens(Some(refresh_token))?;
-        let session = self.verify(tokens, None).await?;
+            Identity::of_stored(&DecodedJwt::decode(current.id_token.secret(), "ID token")?)?;
+        let session = self.verify(renewed, None).await?;
         claims::check_same_identity(&before, &session.id_claims.identity())?;
-        self.keep(session)
+        Ok(session)
+    }
+
+    /// Hands renewed tokens to the tabs that share this session: with `session` storage, a tab
+    /// opened from this one started with a copy of it. Memory is never shared, so nothing is
+    /// sent then.
+    fn share_renewal(&self, tokens: StoredTokens) {
+        if self.config.with_value(|config| config.token_storage) != TokenStorage::Session {
+            return;
+        }
+        if let Some(channel) = self.inner().channel.borrow().as_ref() {
+            channel.announce(&TabMessage::Renewed(tokens));
+        }
+    }
+
+    /// Another tab renewed its tokens. Newer tokens of this tab's session are noted at once,
+    /// then taken up under the refresh lock; anything else is ignored.
+    fn hear_renewal(self, theirs: StoredTokens) {
+        let inner = self.inner();
+        let Ok(Some(ours)) = inner.tokens.load() else {
+            return;
+        };
+        let newest_heard = inner
+            .renewed_elsewhere
+            .borrow()
+            .as_ref()
+            .is_none_or(|noted| theirs.supersede(noted));
+        if !theirs.supersede(&ours) || !newest_heard {
+            return;
+        }
+        inner.renewed_elsewhere.replace(Some(theirs));
+        let auth = self;
+        spawn_local(async move {
+            // Whether or not they were taken up, this tab's session carries on.
+            let _ = tabs::with_lock(&auth.lock_name(), auth.adopt_renewal_heard()).await;
+        });
+    }
+
+    /// Inside the refresh lock: takes up the tokens noted from another tab if they still
+    /// supersede this tab's and pass the checks of a refresh. Whether it did.
+    async fn adopt_renewal_heard(self) -> bool {
+        let inner = self.inner();
+        let Some(theirs) = inner.renewed_elsewhere.take() else {
+            return false;
+        };
+        let Ok(Some(ours)) = inner.tokens.load() else {
+            return false;
+        };
+        if !theirs.supersede(&ours) {
+            return false;
+        }
+        let adopted = match self.check_renewal(&ours, theirs).await {
+            Ok(session) => self.keep(session),
+            Err(error) => Err(error),
+        };
+        if let Err(error) = &adopted {
+            leptos::logging::warn!("tokens renewed in another tab were not taken up: {error}");
+        }
+        adopted.is_ok()
+    }
+
+    /// Inside the refresh lock, after the refresh token was refused: waits a moment for the
+    /// message of another tab of this session that retired it (only `session` storage shares
+    /// sessions), and takes up its tokens. Whether it did.
+    async fn adopt_renewal_on_its_way(self) -> bool {
+        if self.config.with_value(|config| config.token_storage) != TokenStorage::Session {
+            return false;
+        }
+        let deadline = js_sys::Date::now() + RENEWAL_MESSAGE_WAIT_MS;
+        while js_sys::Date::now() < deadline {
+            if self.adopt_renewal_heard().await {
+                return true;
+            }
+            gloo_timers::future::TimeoutFuture::new(RENEWAL_MESSAGE_POLL_MS).await;
+        }
+        false
     }
 
     /// At start: takes up a session kept in `sessionStorage`, renewing it if it has expired.
@@ -485,6 +597,17 @@ impl Auth {
             self.state.set(AuthState::Failed(error));
         }
     }
+}
+
+/// How long a refresh whose refresh token was refused waits for another tab's renewal message.
+const RENEWAL_MESSAGE_WAIT_MS: f64 = 3000.0;
+/// How often it looks for that message meanwhile.
+const RENEWAL_MESSAGE_POLL_MS: u32 = 50;
+
+/// Whether the token endpoint refused the grant (a used, expired, rotated or revoked refresh
+/// token).
+fn is_invalid_grant(error: &AuthError) -> bool {
+    matches!(error, AuthError::Refused { error, .. } if error == "invalid_grant")
 }
 
 /// Seconds since the epoch, from the browser's clock.

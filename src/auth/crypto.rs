@@ -7,7 +7,7 @@ use web_sys::{Crypto, CryptoKey, SubtleCrypto};
 
 use super::error::{AuthError, TokenError};
 use super::jwt::{DecodedJwt, Jwk};
-use super::types::{Nonce, PkceCodeChallenge, PkceCodeVerifier, State};
+use super::types::{Nonce, PkceCodeChallenge, PkceCodeVerifier, SessionId, State};
 
 /// The algorithm object for RS256 in WebCrypto's terms.
 const RS256_PARAMETERS: &str = r#"{"name":"RSASSA-PKCS1-v1_5","hash":"SHA-256"}"#;
@@ -65,6 +65,11 @@ pub fn new_state() -> Result<State, AuthError> {
 /// A fresh nonce.
 pub fn new_nonce() -> Result<Nonce, AuthError> {
     Ok(Nonce::from_random_bytes(&random_bytes()?))
+}
+
+/// A fresh session id, for a new sign-in.
+pub fn new_session_id() -> Result<SessionId, AuthError> {
+    Ok(SessionId::from_random_bytes(&random_bytes()?))
 }
 
 /// SHA-256 of `data` with `crypto.subtle.digest`.

@@ -26,5 +26,5 @@ pub use return_path::sanitize_return_path;
 pub use session::Session;
 pub use types::{
     AccessToken, AuthorizationCode, ClientId, IdToken, Nonce, PkceCodeChallenge, PkceCodeVerifier,
-    RedirectUri, RefreshToken, State,
+    RedirectUri, RefreshToken, SessionId, State,
 };

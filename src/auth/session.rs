@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::claims::{self, AccessClaims, Expected, IdClaims};
 use super::error::{AuthError, TokenError};
 use super::jwt::DecodedJwt;
-use super::types::{AccessToken, IdToken, Nonce, RefreshToken};
+use super::types::{AccessToken, IdToken, Nonce, RefreshToken, SessionId};
 
 /// The longest margin kept between a refresh and the expiry of the tokens.
 pub const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(60);
@@ -25,6 +25,20 @@ pub struct StoredTokens {
     pub access_token: AccessToken,
     /// The refresh token, when the token endpoint gave one.
     pub refresh_token: Option<RefreshToken>,
+    /// The sign-in these tokens come from. Only tabs of the same sign-in take up each other's
+    /// renewed tokens (a separate sign-in in another tab has its own refresh token).
+    pub session_id: SessionId,
+    /// How many times the tokens were renewed since the sign-in: a late message never brings
+    /// back older tokens.
+    pub renewals: u64,
+}
+
+impl StoredTokens {
+    /// Whether these tokens, renewed in another tab, replace `ours`: only tokens of the same
+    /// sign-in, and only newer ones.
+    pub fn supersede(&self, ours: &StoredTokens) -> bool {
+        self.session_id == ours.session_id && self.renewals > ours.renewals
+    }
 }
 
 /// The token endpoint's answer (`/oauth2/token`, both grants).
@@ -39,19 +53,30 @@ pub struct TokenResponse {
 }
 
 impl TokenResponse {
-    /// The tokens to keep. `current_refresh_token` is the one the refresh was made with: it stays
-    /// in use when the answer carries none (Cognito without rotation), and is replaced when it
-    /// does (rotation on: the old one stops working shortly).
-    pub fn into_tokens(
-        self,
-        current_refresh_token: Option<RefreshToken>,
-    ) -> Result<StoredTokens, AuthError> {
+    /// The tokens of a new sign-in, named `session_id`.
+    pub fn into_sign_in(self, session_id: SessionId) -> Result<StoredTokens, AuthError> {
         Ok(StoredTokens {
             id_token: self.id_token.ok_or(AuthError::MissingToken("ID token"))?,
             access_token: self
                 .access_token
                 .ok_or(AuthError::MissingToken("access token"))?,
-            refresh_token: self.refresh_token.or(current_refresh_token),
+            refresh_token: self.refresh_token,
+            session_id,
+            renewals: 0,
+        })
+    }
+
+    /// The tokens that renew `current`, in the same session. `current`'s refresh token stays in
+    /// use when the answer carries none (Cognito without rotation), and is replaced when it does
+    /// (rotation on: the old one stops working).
+    pub fn into_renewal_of(self, current: &StoredTokens) -> Result<StoredTokens, AuthError> {
+        let renewed = self.into_sign_in(current.session_id.clone())?;
+        Ok(StoredTokens {
+            refresh_token: renewed
+                .refresh_token
+                .or_else(|| current.refresh_token.clone()),
+            renewals: current.renewals.saturating_add(1),
+            ..renewed
         })
     }
 }
@@ -150,6 +175,8 @@ mod tests {
             id_token: IdToken::new("id"),
             access_token: AccessToken::new("access"),
             refresh_token: refresh.map(RefreshToken::new),
+            session_id: SessionId::new("session-1"),
+            renewals: 0,
         }
     }
 
@@ -175,9 +202,50 @@ mod tests {
             r#"{"id_token":"i2","access_token":"a2","token_type":"Bearer","expires_in":3600}"#,
         )
         .unwrap();
-        let tokens = response.into_tokens(Some(RefreshToken::new("r1"))).unwrap();
+        let tokens = response.into_renewal_of(&tokens(Some("r1"))).unwrap();
         assert_eq!(tokens.refresh_token, Some(RefreshToken::new("r1")));
         assert_eq!(tokens.access_token, AccessToken::new("a2"));
+    }
+
+    #[test]
+    fn a_renewal_stays_in_its_session_and_counts() {
+        let response: TokenResponse =
+            serde_json::from_str(r#"{"id_token":"i2","access_token":"a2"}"#).unwrap();
+        let mut current = tokens(Some("r1"));
+        current.renewals = 4;
+        let renewed = response.into_renewal_of(&current).unwrap();
+        assert_eq!(renewed.session_id, SessionId::new("session-1"));
+        assert_eq!(renewed.renewals, 5);
+        let response: TokenResponse =
+            serde_json::from_str(r#"{"id_token":"i1","access_token":"a1","refresh_token":"r1"}"#)
+                .unwrap();
+        let signed_in = response.into_sign_in(SessionId::new("new")).unwrap();
+        assert_eq!(signed_in.renewals, 0);
+        assert_eq!(signed_in.refresh_token, Some(RefreshToken::new("r1")));
+    }
+
+    #[test]
+    fn only_newer_tokens_of_the_same_sign_in_supersede() {
+        let ours = tokens(Some("r1"));
+        let newer = StoredTokens {
+            renewals: 1,
+            ..tokens(Some("r2"))
+        };
+        assert!(newer.supersede(&ours));
+        assert!(!ours.supersede(&newer), "a late message is older");
+        assert!(
+            !ours.supersede(&ours),
+            "the same tokens again change nothing"
+        );
+        let other_sign_in = StoredTokens {
+            session_id: SessionId::new("session-2"),
+            renewals: 9,
+            ..tokens(Some("r9"))
+        };
+        assert!(
+            !other_sign_in.supersede(&ours),
+            "another sign-in's tokens never take this session over"
+        );
     }
 
     #[test]
@@ -185,7 +253,7 @@ mod tests {
         let response: TokenResponse =
             serde_json::from_str(r#"{"id_token":"i2","access_token":"a2","refresh_token":"r2"}"#)
                 .unwrap();
-        let tokens = response.into_tokens(Some(RefreshToken::new("r1"))).unwrap();
+        let tokens = response.into_renewal_of(&tokens(Some("r1"))).unwrap();
         assert_eq!(tokens.refresh_token, Some(RefreshToken::new("r2")));
     }
 
@@ -193,12 +261,12 @@ mod tests {
     fn an_answer_without_id_or_access_token_is_refused() {
         let response: TokenResponse = serde_json::from_str(r#"{"access_token":"a2"}"#).unwrap();
         assert_eq!(
-            response.into_tokens(None),
+            response.into_sign_in(SessionId::new("s")),
             Err(AuthError::MissingToken("ID token"))
         );
         let response: TokenResponse = serde_json::from_str(r#"{"id_token":"i2"}"#).unwrap();
         assert_eq!(
-            response.into_tokens(None),
+            response.into_renewal_of(&tokens(None)),
             Err(AuthError::MissingToken("access token"))
         );
     }

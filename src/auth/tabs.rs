@@ -1,4 +1,5 @@
-//! Coordination between tabs of this app: a sign-out in one signs out the others
+//! Coordination between tabs of this app: a sign-out in one signs out the others, a tab that
+//! renewed its session's tokens hands them to the tabs that share the session
 //! (`BroadcastChannel`), and refreshes are serialized (the Web Locks API) so that a rotated
 //! refresh token is never used by two refreshes at once.
 //!
@@ -10,45 +11,77 @@ use std::future::Future;
 use std::rc::Rc;
 
 use js_sys::{Function, Promise, Reflect};
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 use web_sys::{BroadcastChannel, MessageEvent};
 
-const SIGNED_OUT: &str = "signed-out";
+use super::session::StoredTokens;
+
+/// What one tab tells the others (as JSON; the channel is same-origin only).
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TabMessage {
+    /// The user signed out: the other tabs end their sessions too.
+    SignedOut,
+    /// The sender renewed its session's tokens. Tabs of the same session take them up (after
+    /// checking them as a refresh's), since with rotation their refresh token stopped working.
+    Renewed(StoredTokens),
+}
+
+impl TabMessage {
+    /// The message in `text`; `None` for anything else (another app's or version's message).
+    pub fn parse(text: &str) -> Option<Self> {
+        serde_json::from_str(text).ok()
+    }
+
+    /// The message as sent.
+    pub fn to_json(&self) -> String {
+        // Strings and numbers only: serializing cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
 
 /// A channel to the other tabs of this app with the same client id.
-pub struct SignOutChannel {
+pub struct TabChannel {
     channel: BroadcastChannel,
     // Kept alive as long as the channel listens.
     _on_message: Closure<dyn FnMut(MessageEvent)>,
 }
 
-impl SignOutChannel {
-    /// Listens for sign-outs announced by other tabs; `None` where the browser has no
+impl TabChannel {
+    /// Listens for the other tabs' messages; `None` where the browser has no
     /// `BroadcastChannel` (each tab then stays on its own).
-    pub fn open(name: &str, on_sign_out_elsewhere: impl Fn() + 'static) -> Option<Self> {
+    pub fn open(name: &str, on_message: impl Fn(TabMessage) + 'static) -> Option<Self> {
         let channel = BroadcastChannel::new(name).ok()?;
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            if event.data().as_string().as_deref() == Some(SIGNED_OUT) {
-                on_sign_out_elsewhere();
+        let listener = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            if let Some(message) = event
+                .data()
+                .as_string()
+                .as_deref()
+                .and_then(TabMessage::parse)
+            {
+                on_message(message);
             }
         });
-        channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        channel.set_onmessage(Some(listener.as_ref().unchecked_ref()));
         Some(Self {
             channel,
-            _on_message: on_message,
+            _on_message: listener,
         })
     }
 
-    /// Tells the other tabs that the user signed out. A tab does not hear its own messages.
-    pub fn announce_sign_out(&self) {
-        // Nothing useful to do if the channel is closed: this tab signs out regardless.
-        let _ = self.channel.post_message(&JsValue::from_str(SIGNED_OUT));
+    /// Tells the other tabs. A tab does not hear its own messages.
+    pub fn announce(&self, message: &TabMessage) {
+        // Nothing useful to do if the channel is closed: each tab then carries on alone.
+        let _ = self
+            .channel
+            .post_message(&JsValue::from_str(&message.to_json()));
     }
 }
 
-impl Drop for SignOutChannel {
+impl Drop for TabChannel {
     fn drop(&mut self) {
         self.channel.set_onmessage(None);
         self.channel.close();
@@ -107,4 +140,43 @@ fn request_lock<F: Future<Output = T> + 'static, T: 'static>(
         .ok()?
         .dyn_into()
         .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::types::{AccessToken, IdToken, RefreshToken, SessionId};
+
+    #[test]
+    fn messages_survive_the_trip() {
+        let renewed = TabMessage::Renewed(StoredTokens {
+            id_token: IdToken::new("i"),
+            access_token: AccessToken::new("a"),
+            refresh_token: Some(RefreshToken::new("r")),
+            session_id: SessionId::new("s"),
+            renewals: 3,
+        });
+        for message in [TabMessage::SignedOut, renewed] {
+            assert_eq!(TabMessage::parse(&message.to_json()), Some(message));
+        }
+    }
+
+    #[test]
+    fn anything_else_on_the_channel_is_ignored() {
+        for text in ["", "signed-out", "{}", r#"{"renewed":{"id_token":"i"}}"#] {
+            assert_eq!(TabMessage::parse(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_debug_form_of_a_renewal_hides_the_tokens() {
+        let renewed = TabMessage::Renewed(StoredTokens {
+            id_token: IdToken::new("id-secret"),
+            access_token: AccessToken::new("access-secret"),
+            refresh_token: Some(RefreshToken::new("refresh-secret")),
+            session_id: SessionId::new("s"),
+            renewals: 1,
+        });
+        assert!(!format!("{renewed:?}").contains("secret"));
+    }
 }

@@ -78,6 +78,11 @@ public_value!(
     Nonce
 );
 public_value!(
+    /// Names one sign-in's chain of tokens: made at sign-in, kept by every renewal. A tab opened
+    /// from another starts with a copy of its `sessionStorage`, so the two share it.
+    SessionId
+);
+public_value!(
     /// `BASE64URL(SHA256(code_verifier))`, sent on the authorize request (RFC 7636 4.2).
     PkceCodeChallenge
 );
@@ -116,6 +121,13 @@ impl State {
 
 impl Nonce {
     /// A nonce from fresh random bytes (at least 32 of them).
+    pub fn from_random_bytes(bytes: &[u8; 32]) -> Self {
+        Self(base64url(bytes))
+    }
+}
+
+impl SessionId {
+    /// A session id from fresh random bytes (at least 32 of them).
     pub fn from_random_bytes(bytes: &[u8; 32]) -> Self {
         Self(base64url(bytes))
     }
