@@ -588,26 +588,28 @@ async fn sign_out_revokes_signs_out_other_tabs_and_back_does_not_restore() -> Re
 
     browser.switch_to(&first_tab).await?;
     browser.client().back().await?;
-    // From the back/forward cache the page comes back as it was left, at /profile; loaded
-    // afresh it moves on to /sign-in. Either way without the session.
+    // From the back/forward cache the page comes back as it was left, waiting for /logout, and
+    // moves on to the signed-out page; loaded afresh it moves on to /sign-in and waits there
+    // (Back is not sent straight to the hosted UI). Either way signed out, not stuck.
     browser
-        .wait_for_url("the app again", |url| {
+        .wait_for_url("the app signed out again", |url| {
             url.origin() == stack.spa_url().origin()
-                && ["/profile", "/sign-in"].contains(&url.path())
+                && ["/signed-out", "/sign-in"].contains(&url.path())
         })
         .await?;
+    browser.button("Sign in").await?;
     let text = browser.page_text().await?;
     assert!(
-        !text.contains("demo@example.com"),
-        "Back restored the session:\n{text}"
+        !text.contains("demo@example.com") && !text.contains("Signing out"),
+        "Back restored the session, or a page stuck signing out:\n{text}"
     );
     assert_eq!(stored_token(&browser, "access_token").await?, None);
     browser.assert_clean().await?;
     browser.screenshot("after-back").await?;
 
-    // Reloading the page Back showed: the hosted UI's session ended too, so it asks for the
+    // Signing in again from there: the hosted UI's session ended too, so it asks for the
     // password again.
-    browser.client().refresh().await?;
+    browser.click_button("Sign in").await?;
     browser
         .wait_for_url("the hosted UI", |url| {
             url.origin() == stack.cognito_url().origin()

@@ -21,6 +21,19 @@ impl SigningOut {
     pub fn provide() -> Self {
         let signing_out = Self(RwSignal::new(false));
         provide_context(signing_out);
+        // Back after signing out, the browser may show this page from its back/forward cache,
+        // still waiting for the trip to /logout. That trip is over and the tokens were forgotten
+        // before it: show the signed-out page instead (a fresh load, so nothing of the old
+        // page's state stays). The listener lives as long as the page.
+        let _page_show = window_event_listener(leptos::ev::pageshow, move |event| {
+            if event.persisted()
+                && signing_out.0.get_untracked()
+                && let Some(window) = web_sys::window()
+            {
+                // If the browser refuses, the page stays as it was; nothing else to do.
+                let _ = window.location().replace(&Page::SignedOut.path());
+            }
+        });
         signing_out
     }
 
