@@ -48,6 +48,11 @@ const STEPS: &[Step] = &[
         install: install_wasm_opt,
     },
     Step {
+        name: "wasm-opt on PATH (cargo bin directory)",
+        check: check_wasm_opt_link,
+        install: link_wasm_opt,
+    },
+    Step {
         name: "chromium + chromedriver",
         check: check_chromium,
         install: install_chromium,
@@ -202,6 +207,39 @@ fn install_wasm_opt() -> Result<()> {
             .arg(&prefix)
             .arg(format!("binaryen@{BINARYEN_VERSION}")),
     )
+}
+
+/// A link in the cargo bin directory (on `PATH` wherever `cargo` is), so that a plain
+/// `trunk build --release` finds this wasm-opt too, rather than trying to download one.
+fn wasm_opt_link() -> std::path::PathBuf {
+    cargo_bin_dir().join("wasm-opt")
+}
+
+fn check_wasm_opt_link() -> Result<String, String> {
+    let link = wasm_opt_link();
+    let installed = std::fs::canonicalize(npm_bin_dir().join("wasm-opt"))
+        .map_err(|error| format!("the npm wasm-opt is missing: {error}"))?;
+    match std::fs::canonicalize(&link) {
+        Ok(target) if target == installed => {
+            Ok(format!("{} -> {}", link.display(), installed.display()))
+        }
+        Ok(target) => Err(format!(
+            "{} is {}, not the npm binaryen one",
+            link.display(),
+            target.display()
+        )),
+        Err(_) => Err(format!("{} does not exist", link.display())),
+    }
+}
+
+fn link_wasm_opt() -> Result<()> {
+    let link = wasm_opt_link();
+    let installed = std::fs::canonicalize(npm_bin_dir().join("wasm-opt"))?;
+    if std::fs::symlink_metadata(&link).is_ok() {
+        std::fs::remove_file(&link).with_context(|| format!("replacing {}", link.display()))?;
+    }
+    std::os::unix::fs::symlink(&installed, &link)
+        .with_context(|| format!("linking {} to {}", link.display(), installed.display()))
 }
 
 fn check_chromium() -> Result<String, String> {
