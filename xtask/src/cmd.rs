@@ -6,9 +6,16 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The workspace root (the parent of `xtask/`).
+///
+/// Read from the environment `cargo run` sets, not from the path compiled in: with a target
+/// directory shared between checkouts (as CI's cache is), `cargo run` may start a binary that
+/// another checkout built, which would then work on that checkout.
 pub fn project_root() -> PathBuf {
-    let xtask_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    xtask_dir.parent().unwrap_or(xtask_dir).to_path_buf()
+    let xtask_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    xtask_dir
+        .parent()
+        .map_or_else(|| xtask_dir.clone(), Path::to_path_buf)
 }
 
 /// Project-local tools that do not belong in the user's global bin directories:
