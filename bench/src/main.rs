@@ -51,23 +51,9 @@ async fn main() {
 
 async fn run(args: Args) -> Result<()> {
     let settings = if args.quick {
-        Settings {
-            sign_in_runs: 2,
-            warm_rounds: 2,
-            load_runs: 2,
-            load_seconds: 1.0,
-            concurrency: 8,
-            codes_per_run: 50,
-        }
+        Settings::quick()
     } else {
-        Settings {
-            sign_in_runs: 5,
-            warm_rounds: 5,
-            load_runs: 5,
-            load_seconds: 3.0,
-            concurrency: 8,
-            codes_per_run: 200,
-        }
+        Settings::full()
     };
 
     println!("bench: sizes");

@@ -37,6 +37,32 @@ pub struct Settings {
     pub codes_per_run: usize,
 }
 
+impl Settings {
+    /// The settings of a full report.
+    pub fn full() -> Self {
+        Self {
+            sign_in_runs: 5,
+            warm_rounds: 5,
+            load_runs: 5,
+            load_seconds: 3.0,
+            concurrency: 8,
+            codes_per_run: 200,
+        }
+    }
+
+    /// Fewer and shorter runs (`--quick`), for a first look.
+    pub fn quick() -> Self {
+        Self {
+            sign_in_runs: 2,
+            warm_rounds: 2,
+            load_runs: 2,
+            load_seconds: 1.0,
+            codes_per_run: 50,
+            ..Self::full()
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SizeReport {
     pub app: BuildSize,
@@ -371,14 +397,7 @@ mod tests {
 
     fn report(app_wasm_gzip: u64, warm_preflights: usize, share: f64) -> Report {
         Report {
-            settings: Settings {
-                sign_in_runs: 5,
-                warm_rounds: 5,
-                load_runs: 5,
-                load_seconds: 3.0,
-                concurrency: 8,
-                codes_per_run: 200,
-            },
+            settings: Settings::full(),
             size: SizeReport {
                 app: build(app_wasm_gzip),
                 floor: build(80_000),
