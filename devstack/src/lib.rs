@@ -57,6 +57,7 @@
 //! - Cookies are not `Secure`, because the stand-in serves plain http on localhost.
 
 mod cognito;
+mod headers;
 mod keys;
 mod request_log;
 mod spa;

@@ -20,6 +20,7 @@ use tower_http::services::ServeDir;
 use url::Url;
 
 use crate::config::{Config, TokenStorage};
+use crate::headers::insert_security_headers;
 
 /// The SPA's runtime configuration (`/config.json`, shape in contracts.md).
 #[derive(Debug, Clone, Serialize)]
@@ -202,17 +203,7 @@ async fn security_headers(
         .is_some_and(|v| v.starts_with("text/html"));
     let csp = state.csp();
     let headers = response.headers_mut();
-    if let Ok(csp) = HeaderValue::from_str(&csp) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
-    }
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    insert_security_headers(headers, &csp);
     if is_html || is_config {
         // index.html and config.json change with each build or stack; the hashed assets do not.
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
