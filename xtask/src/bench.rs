@@ -3,7 +3,7 @@
 //!
 //! Built here: the SPA's release build (`dist/`), the floor (a plain Leptos + leptos_router hello
 //! page generated under `<target dir>/bench/floor/` and built the same way: same release profile,
-//! same Cargo.lock, Trunk with wasm-opt -Oz), and devstack and the bench binary with the `server`
+//! same Cargo.lock and Cargo config, Trunk with wasm-opt -Oz), and devstack and the bench binary with the `server`
 //! profile. Not part of `cargo xtask test`: it takes minutes and wants a quiet machine.
 
 use crate::build::{self, Profile, dist_dir};
@@ -130,6 +130,12 @@ fn write_floor(dir: &Path) -> Result<PathBuf> {
     write_if_changed(&dir.join("Cargo.toml"), &floor_manifest(&manifest)?)?;
     write_if_changed(&dir.join("src/main.rs"), FLOOR_MAIN)?;
     write_if_changed(&dir.join("index.html"), FLOOR_INDEX)?;
+    // The same Cargo config (the wasm rustflags), so the floor is built exactly like the app.
+    std::fs::create_dir_all(dir.join(".cargo"))
+        .with_context(|| format!("creating {}", dir.join(".cargo").display()))?;
+    let config = std::fs::read_to_string(project_root().join(".cargo/config.toml"))
+        .context("reading the workspace's .cargo/config.toml")?;
+    write_if_changed(&dir.join(".cargo/config.toml"), &config)?;
     let lock = std::fs::read_to_string(project_root().join("Cargo.lock"))
         .context("reading the workspace's Cargo.lock")?;
     write_if_changed(&dir.join("Cargo.lock"), &lock)?;
