@@ -483,6 +483,72 @@ async fn a_verified_token_is_refused_once_it_expires() {
 }
 
 #[tokio::test]
+async fn a_verified_token_not_valid_yet_is_refused_until_its_nbf() {
+    let clock = Clock::system();
+    let gateway = start_with_clock(ApiConfig::default(), clock.clone()).await;
+    let token = sign(&with(
+        access_claims("demo", &["users"]),
+        "nbf",
+        json!(now() + 60),
+    ));
+    // The signature verifies (and is remembered) even though the token is refused.
+    for _ in 0..2 {
+        gateway
+            .get("/hello", Some(&token))
+            .await
+            .assert_unauthorized("the token is not valid yet");
+    }
+
+    clock.advance(std::time::Duration::from_secs(120));
+    assert_eq!(
+        gateway.get("/hello", Some(&token)).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_remembered_token_gives_each_route_its_own_scopes() {
+    let mut config = ApiConfig::default();
+    let echo = config
+        .routes
+        .iter_mut()
+        .find(|route| route.method == "GET" && route.path == "/echo")
+        .expect("GET /echo");
+    echo.authorization_scopes.clear();
+    let gateway = start(config).await;
+    let token = sign(&access_claims("demo", &["users"]));
+
+    // Verified on a route with scopes, then served from the cache on one without.
+    assert_eq!(
+        gateway.get("/hello", Some(&token)).await.status,
+        StatusCode::OK
+    );
+    for _ in 0..2 {
+        let echo = gateway.get("/echo", Some(&token)).await;
+        assert_eq!(echo.status, StatusCode::OK);
+        assert_eq!(echo.body["claims"]["username"], "demo");
+        assert_eq!(
+            echo.body["scopes"],
+            json!([]),
+            "API Gateway sends no scopes on a route without them"
+        );
+    }
+    let post = gateway
+        .send(
+            gateway
+                .request(Method::POST, "/echo")
+                .header("authorization", format!("Bearer {token}"))
+                .json(&json!({"a": 1})),
+        )
+        .await;
+    assert_eq!(post.status, StatusCode::OK, "{post:?}");
+    assert_eq!(
+        post.body["scopes"],
+        json!(["openid", "email", "profile", "api/read", "api/write"])
+    );
+}
+
+#[tokio::test]
 async fn a_verified_token_still_needs_the_routes_scope() {
     let gateway = start(ApiConfig::default()).await;
     let token = sign(&with(

@@ -21,10 +21,12 @@
 //! Verified signatures are remembered (the stand-in's choice; how API Gateway caches is not
 //! documented): checking an RS256 signature is most of the authorizer's cost (ring rebuilds the
 //! public key for every check and offers no prepared verification key), and an SPA sends the same
-//! access token with every call. The cache is keyed by the SHA-256 of the token's exact text, and
-//! the same bytes cannot verify differently, so only the signature check is skipped: issuer,
-//! audience, `exp`/`nbf`/`iat` by the clock and the route's scopes are checked on every request.
-//! It holds at most [`VERIFIED_TOKENS_CAPACITY`] tokens and forgets the oldest first.
+//! access token with every call. The cache is keyed by the token's exact text, compared in full,
+//! and the same bytes cannot verify differently, so only the signature check (and turning the
+//! claims into the integration's strings and scopes, which depend on the token alone) is
+//! skipped: issuer, audience, `exp`/`nbf`/`iat` by the clock and the route's scopes are checked
+//! on every request. It holds at most [`VERIFIED_TOKENS_CAPACITY`] tokens and forgets the oldest
+//! first.
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -42,15 +44,36 @@ use jsonwebtoken::{
     jwk::{AlgorithmParameters, JwkSet, KeyAlgorithm},
 };
 use serde_json::{Map, Value, json};
-use sha2::{Digest as _, Sha256};
 
 use crate::Clock;
 
 /// How many verified tokens the authorizer remembers.
 pub const VERIFIED_TOKENS_CAPACITY: usize = 10_000;
 
-/// A token's claims, as decoded once its signature verified.
-type Claims = Arc<Map<String, Value>>;
+/// What a token whose signature verified tells every request that presents it, worked out
+/// once: its claims (for the issuer, audience and time checks), the same claims stringified for
+/// the integration, and its scopes.
+#[derive(Debug, PartialEq)]
+struct VerifiedToken {
+    claims: Map<String, Value>,
+    context_claims: Arc<HashMap<String, String>>,
+    scopes: Arc<[String]>,
+}
+
+impl VerifiedToken {
+    fn new(claims: Map<String, Value>) -> Self {
+        Self {
+            context_claims: Arc::new(
+                claims
+                    .iter()
+                    .map(|(name, value)| (name.clone(), claim_to_string(value)))
+                    .collect(),
+            ),
+            scopes: token_scopes(&claims).into(),
+            claims,
+        }
+    }
+}
 
 /// The pool's issuer and audiences, the public keys to check signatures with, and the clock to
 /// check `exp`, `nbf` and `iat` by.
@@ -100,14 +123,15 @@ pub enum JwksError {
     },
 }
 
-/// What a valid token tells the integration (`requestContext.authorizer.jwt`).
+/// What a valid token tells the integration (`requestContext.authorizer.jwt`). Shared with
+/// every request that presents the same token, so authorizing one costs no copy of its claims.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Authorized {
     /// Every claim, stringified as API Gateway does (see [`claim_to_string`]).
-    pub claims: HashMap<String, String>,
+    pub claims: Arc<HashMap<String, String>>,
     /// The token's scopes when the route checks scopes; `None` otherwise (API Gateway then
     /// sends `"scopes": null`).
-    pub scopes: Option<Vec<String>>,
+    pub scopes: Option<Arc<[String]>>,
 }
 
 /// Why the authorizer refused a request.
@@ -216,40 +240,37 @@ impl JwtAuthorizer {
         scopes: &[String],
     ) -> Result<Authorized, AuthorizerError> {
         let token = bearer_token(headers)?;
-        let claims = self.verify(token)?;
-        let token_scopes = token_scopes(&claims);
-        if !scopes.is_empty() && !scopes.iter().any(|s| token_scopes.contains(s)) {
+        let verified = self.verify(token)?;
+        if !scopes.is_empty() && !scopes.iter().any(|s| verified.scopes.contains(s)) {
             return Err(AuthorizerError::InsufficientScope {
                 required: scopes.to_vec(),
             });
         }
         Ok(Authorized {
-            claims: claims
-                .iter()
-                .map(|(name, value)| (name.clone(), claim_to_string(value)))
-                .collect(),
-            scopes: (!scopes.is_empty()).then_some(token_scopes),
+            claims: verified.context_claims.clone(),
+            scopes: (!scopes.is_empty()).then(|| verified.scopes.clone()),
         })
     }
 
-    fn verify(&self, token: &str) -> Result<Claims, AuthorizerError> {
+    fn verify(&self, token: &str) -> Result<Arc<VerifiedToken>, AuthorizerError> {
         use AuthorizerError::InvalidToken;
-        let claims = match self.verified.get(token) {
-            Some(claims) => claims,
+        let verified = match self.verified.get(token) {
+            Some(verified) => verified,
             None => {
-                let claims = Arc::new(self.verify_signature(token)?);
-                self.verified.insert(token, claims.clone());
-                claims
+                let verified = Arc::new(VerifiedToken::new(self.verify_signature(token)?));
+                self.verified.insert(token, verified.clone());
+                verified
             }
         };
+        let claims = &verified.claims;
         if claims.get("iss").and_then(Value::as_str) != Some(self.issuer.as_str()) {
             return Err(InvalidToken("the token does not have a valid issuer"));
         }
-        if !self.audience_matches(&claims) {
+        if !self.audience_matches(claims) {
             return Err(InvalidToken("the token does not have a valid audience"));
         }
-        self.check_times(&claims)?;
-        Ok(claims)
+        self.check_times(claims)?;
+        Ok(verified)
     }
 
     /// The header (RS256, a known `kid`), the signature and the presence of `exp`; the claims
@@ -327,8 +348,13 @@ impl JwtAuthorizer {
     }
 }
 
-/// Claims of tokens whose signature verified, by the SHA-256 of the token; at most `capacity`
-/// of them, the oldest forgotten first. Shared by clones of the authorizer.
+/// Tokens whose signature verified, by the token's exact text; at most `capacity` of them, the
+/// oldest forgotten first. Shared by clones of the authorizer.
+///
+/// The key is the whole token, compared in full on every lookup, so no other token can ever be
+/// taken for a verified one; std's randomly keyed SipHash picks the bucket. (Keying by the token
+/// costs its length per entry, under 2 KB for Cognito's tokens, and hashing it is a third of
+/// what a SHA-256 digest of it costs.)
 struct VerifiedTokens {
     capacity: usize,
     state: Mutex<VerifiedState>,
@@ -336,9 +362,9 @@ struct VerifiedTokens {
 
 #[derive(Default)]
 struct VerifiedState {
-    claims: HashMap<[u8; 32], Claims>,
-    /// Digests in the order they were added, to forget the oldest.
-    order: VecDeque<[u8; 32]>,
+    tokens: HashMap<Arc<str>, Arc<VerifiedToken>>,
+    /// Tokens in the order they were added, to forget the oldest.
+    order: VecDeque<Arc<str>>,
 }
 
 impl VerifiedTokens {
@@ -349,36 +375,33 @@ impl VerifiedTokens {
         }
     }
 
-    fn get(&self, token: &str) -> Option<Claims> {
-        self.lock().claims.get(&digest(token)).cloned()
+    fn get(&self, token: &str) -> Option<Arc<VerifiedToken>> {
+        self.lock().tokens.get(token).cloned()
     }
 
-    fn insert(&self, token: &str, claims: Claims) {
-        let digest = digest(token);
+    fn insert(&self, token: &str, verified: Arc<VerifiedToken>) {
         let mut state = self.lock();
         // Two requests with the same new token may both verify it; remember it once.
-        if state.claims.insert(digest, claims).is_none() {
-            state.order.push_back(digest);
+        if !state.tokens.contains_key(token) {
+            let token: Arc<str> = token.into();
+            state.tokens.insert(token.clone(), verified);
+            state.order.push_back(token);
         }
         while state.order.len() > self.capacity {
             if let Some(oldest) = state.order.pop_front() {
-                state.claims.remove(&oldest);
+                state.tokens.remove(&oldest);
             }
         }
     }
 
     fn len(&self) -> usize {
-        self.lock().claims.len()
+        self.lock().tokens.len()
     }
 
     /// The state stays consistent even if a holder panicked: each change is one map operation.
     fn lock(&self) -> std::sync::MutexGuard<'_, VerifiedState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
-}
-
-fn digest(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
 }
 
 /// The token of the `Authorization` header, with or without the `Bearer ` prefix.
@@ -477,7 +500,11 @@ mod tests {
     #[test]
     fn verified_tokens_stay_bounded_and_forget_the_oldest_first() {
         let cache = VerifiedTokens::new(3);
-        let claims = |n: u64| Arc::new(json!({ "n": n }).as_object().cloned().expect("object"));
+        let claims = |n: u64| {
+            Arc::new(VerifiedToken::new(
+                json!({ "n": n }).as_object().cloned().expect("object"),
+            ))
+        };
         for n in 0..5 {
             cache.insert(&format!("token-{n}"), claims(n));
         }

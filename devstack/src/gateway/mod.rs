@@ -244,8 +244,9 @@ fn lambda_request(
     context.http = http;
     context.authorizer = authorized.map(|authorized| {
         let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
-        jwt.claims = authorized.claims;
-        jwt.scopes = authorized.scopes;
+        // The context owns its claims: the one copy of the request (the authorizer shares them).
+        jwt.claims = Arc::unwrap_or_clone(authorized.claims);
+        jwt.scopes = authorized.scopes.map(|scopes| scopes.to_vec());
         let mut authorizer = ApiGatewayRequestAuthorizer::default();
         authorizer.jwt = Some(jwt);
         authorizer
@@ -318,8 +319,8 @@ mod tests {
             .extensions
             .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 2], 5555))));
         let authorized = Authorized {
-            claims: [("username".to_owned(), "demo".to_owned())].into(),
-            scopes: Some(vec!["api/read".into()]),
+            claims: Arc::new([("username".to_owned(), "demo".to_owned())].into()),
+            scopes: Some(["api/read".to_owned()].into()),
         };
 
         let request = lambda_request(
