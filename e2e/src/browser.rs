@@ -422,6 +422,14 @@ impl Browser {
         Ok(())
     }
 
+    /// [`Browser::assert_clean`], then a screenshot of the page: what every scenario does on
+    /// each page it shows.
+    pub async fn assert_clean_and_screenshot(&self, page: &str) -> Result<()> {
+        self.assert_clean().await?;
+        self.screenshot(page).await?;
+        Ok(())
+    }
+
     /// Saves a screenshot as `<target>/e2e-screenshots/<scenario>-<page>.png`.
     pub async fn screenshot(&self, page: &str) -> Result<PathBuf> {
         let png = self.client.screenshot().await?;

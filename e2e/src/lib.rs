@@ -2,7 +2,8 @@
 //! loopback origins, driven in headless Chromium through chromedriver.
 //!
 //! Every test starts what it needs (devstack in-process, its own chromedriver and a fresh
-//! Chromium profile) and everything stops when the test ends, also when it fails. At most two
+//! Chromium profile) and everything stops when the test ends, also when it fails: a scenario
+//! runs inside [`Scenario::run`], which tears down whatever its body returns. At most two
 //! browsers run at once per test binary (the machines have two cores), so the tests are safe to
 //! run in parallel.
 //!
@@ -13,8 +14,10 @@
 
 pub mod browser;
 pub mod driver;
+pub mod scenario;
 
 pub use browser::{Browser, DEADLINE};
+pub use scenario::{Scenario, assert_contains};
 
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};

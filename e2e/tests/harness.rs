@@ -1,11 +1,13 @@
 //! The harness's own checks can fail: against a small page server that breaks each rule on
-//! purpose, the detectors the scenarios rely on (CSP reports, localStorage, history) fire.
+//! purpose, the detectors the scenarios rely on (CSP reports, localStorage, history) fire; and a
+//! scenario that fails half-way still stops what it started.
 
+use anyhow::Context;
 use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use e2e::Browser;
+use e2e::{Browser, Scenario};
 use url::Url;
 
 const CSP: &str = "default-src 'none'; script-src 'self'";
@@ -121,5 +123,24 @@ async fn the_detectors_fire_on_pages_that_break_the_rules() -> anyhow::Result<()
     browser.close().await?;
 
     server.abort();
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_scenario_that_fails_reports_why_and_still_stops_its_stack() -> anyhow::Result<()> {
+    let mut spa_url = None;
+    let outcome = Scenario::run("harness-teardown", async |s| {
+        spa_url = Some(s.spa_url().clone());
+        s.open("/").await?;
+        anyhow::bail!("the body failed on purpose")
+    })
+    .await;
+    let error = outcome.expect_err("the body's error was lost");
+    assert!(error.to_string().contains("on purpose"), "{error:#}");
+    let spa_url = spa_url.context("the body did not run")?;
+    assert!(
+        reqwest::get(spa_url.as_str()).await.is_err(),
+        "devstack still answers at {spa_url} after its scenario failed"
+    );
     Ok(())
 }
