@@ -7,9 +7,11 @@ pub const HOME: &str = "/";
 /// Returns `raw` if it is a same-origin relative path (`/profile?tab=1#top`), otherwise `"/"`.
 ///
 /// Refused: anything not starting with exactly one `/` (`//evil.example`, `/\evil.example`,
-/// `https://evil.example`, `javascript:...`), backslashes, whitespace and control characters
-/// anywhere, and the same tricks hidden behind percent-encoding (`/%2F%2Fevil.example`,
-/// `/%5Cevil.example`, `/%0d%0a...`, double-encoded too).
+/// `https://evil.example`, `javascript:...`), an empty, `.` or `..` segment in the path (URL
+/// resolution can turn those into `//evil.example`), backslashes, whitespace and control
+/// characters anywhere, and the same tricks hidden behind percent-encoding
+/// (`/%2F%2Fevil.example`, `/%2e//evil.example`, `/%5Cevil.example`, `/%0d%0a...`,
+/// double-encoded too).
 pub fn sanitize_return_path(raw: &str) -> String {
     if is_safe(raw) {
         raw.to_owned()
@@ -41,8 +43,14 @@ fn is_safe(raw: &str) -> bool {
 }
 
 fn looks_safe(text: &str) -> bool {
+    // The path part is what URL resolution rewrites: `/.//evil.example` resolves to the path
+    // `//evil.example`, which the browser then reads as another host.
+    let path = text.split(['?', '#']).next().unwrap_or_default();
     text.starts_with('/')
-        && !text.starts_with("//")
+        && !path.contains("//")
+        && !path
+            .split('/')
+            .any(|segment| segment == "." || segment == "..")
         && !text
             .chars()
             .any(|c| c == '\\' || c.is_whitespace() || c.is_control())
@@ -135,8 +143,34 @@ mod tests {
             "/%0d%0aSet-Cookie:x",
             "/%09/evil.example",
             "/%00",
+            "/%2e//evil.example",
+            "/%252e//evil.example",
         ] {
             assert_eq!(sanitize_return_path(bad), "/", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn dot_segments_and_empty_segments_go_home() {
+        // The first three resolve to the path `//evil.example`, which a browser reads as a host.
+        for bad in [
+            "/.//evil.example",
+            "/..//evil.example",
+            "/a/..//evil.example",
+            "/a//b",
+            "/./profile",
+            "/profile/..",
+        ] {
+            assert_eq!(sanitize_return_path(bad), "/", "{bad:?}");
+        }
+        // Outside the path, `//` and dots are just text.
+        for good in [
+            "/api?next=//x",
+            "/api#//x",
+            "/a.b/c..d?x=..",
+            "/profile?x=.",
+        ] {
+            assert_eq!(sanitize_return_path(good), good, "{good:?}");
         }
     }
 
