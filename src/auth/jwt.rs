@@ -97,10 +97,12 @@ impl std::fmt::Debug for DecodedJwt {
     }
 }
 
-/// One RSA public key of the issuer, as published in `jwks.json`.
+/// One public key of the issuer, as published in `jwks.json`. Every field but `kty` may be
+/// missing, so that a key of another type (EC, with no `n` or `e`) does not spoil the set.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Jwk {
     /// The key id that token headers name.
+    #[serde(default)]
     pub kid: String,
     /// Key type; only `RSA` keys are used.
     pub kty: String,
@@ -111,15 +113,17 @@ pub struct Jwk {
     #[serde(default, rename = "use", skip_serializing_if = "Option::is_none")]
     pub key_use: Option<String>,
     /// RSA modulus, base64url.
+    #[serde(default)]
     pub n: String,
     /// RSA public exponent, base64url.
+    #[serde(default)]
     pub e: String,
 }
 
 /// The issuer's key set (`<issuer>/.well-known/jwks.json`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct Jwks {
-    /// The keys. Entries that are not RSA signing keys are kept but never chosen.
+    /// The keys. Entries that are not complete RSA signing keys are kept but never chosen.
     pub keys: Vec<Jwk>,
 }
 
@@ -127,8 +131,11 @@ impl Jwks {
     /// The RS256 signing key with this id, if the set has one.
     pub fn find(&self, kid: &str) -> Option<&Jwk> {
         self.keys.iter().find(|key| {
-            key.kid == kid
+            !key.kid.is_empty()
+                && key.kid == kid
                 && key.kty == "RSA"
+                && !key.n.is_empty()
+                && !key.e.is_empty()
                 && key.alg.as_deref().is_none_or(|alg| alg == ALGORITHM)
                 && key
                     .key_use
@@ -239,6 +246,25 @@ pub(crate) mod tests {
         assert_eq!(jwks.find("good").map(|key| key.kid.as_str()), Some("good"));
         for kid in ["enc", "ec", "hs", "absent"] {
             assert!(jwks.find(kid).is_none(), "{kid}");
+        }
+    }
+
+    #[test]
+    fn keys_of_other_shapes_do_not_spoil_the_set() {
+        let jwks: Jwks = serde_json::from_str(
+            r#"{"keys": [
+                {"kid": "ec", "kty": "EC", "crv": "P-256", "x": "AQ", "y": "AQ"},
+                {"kty": "oct", "k": "c2VjcmV0"},
+                {"kid": "half", "kty": "RSA", "e": "AQAB"},
+                {"kty": "RSA", "n": "AQ", "e": "AQAB"},
+                {"kid": "good", "kty": "RSA", "n": "AQ", "e": "AQAB"}
+            ]}"#,
+        )
+        .unwrap();
+        assert_eq!(jwks.find("good").map(|key| key.kid.as_str()), Some("good"));
+        // Neither the EC key, nor an RSA key without a modulus, nor one without an id.
+        for kid in ["ec", "half", ""] {
+            assert!(jwks.find(kid).is_none(), "{kid:?}");
         }
     }
 }
