@@ -193,6 +193,28 @@ async fn deep_link_to_a_protected_page_returns_there_after_sign_in() -> Result<(
     .await
 }
 
+/// A sign-in link whose return path resolves to another host (`/.//evil.example` is the path
+/// `//evil.example`) lands on the home page, both through the hosted UI and, signed in (the
+/// session kept in this tab), straight away; and the app keeps working.
+#[tokio::test]
+async fn a_sign_in_link_cannot_send_anyone_to_another_host() -> Result<()> {
+    Scenario::run_with("return-to-elsewhere", session_storage, async |s| {
+        let link = "/sign-in?return_to=%2F.%2F%2Fevil.example";
+        s.open(link).await?;
+        s.enter_password(DEMO).await?;
+        s.wait_for_spa_path("/").await?;
+        s.browser.wait_for_text("Hello, demo").await?;
+
+        s.open(link).await?;
+        s.wait_for_spa_path("/").await?;
+        s.browser.wait_for_text("Hello, demo").await?;
+        s.browser.follow_link("/profile").await?;
+        s.browser.wait_for_text("Your profile").await?;
+        s.browser.assert_clean().await
+    })
+    .await
+}
+
 /// Scenario 7: a wrong password is refused on the hosted UI, and the right one then works.
 #[tokio::test]
 async fn wrong_password_is_refused_on_the_hosted_ui() -> Result<()> {
