@@ -226,6 +226,40 @@ pub enum AuthError {
     },
 }
 
+impl AuthError {
+    /// Whether a failed renewal means the session is over: the token endpoint refused the
+    /// refresh token or this client, there is no refresh token, or the new tokens failed their
+    /// checks. Anything else (the network, a server error, an unexpected answer, the browser)
+    /// may pass, so the session is kept and renewing is tried again later.
+    pub fn ends_session(&self) -> bool {
+        match self {
+            AuthError::Refused { error, .. } => matches!(
+                error.as_str(),
+                "invalid_grant"
+                    | "invalid_client"
+                    | "unauthorized_client"
+                    | "unsupported_grant_type"
+                    | "invalid_request"
+            ),
+            AuthError::Unreachable { .. }
+            | AuthError::Status { .. }
+            | AuthError::BadResponse { .. }
+            | AuthError::Browser { .. } => false,
+            AuthError::MissingState
+            | AuthError::UnknownState
+            | AuthError::StateMismatch
+            | AuthError::SignInExpired { .. }
+            | AuthError::HostedUi { .. }
+            | AuthError::MissingCode
+            | AuthError::Token(_)
+            | AuthError::MissingToken(_)
+            | AuthError::UserInfoMismatch { .. }
+            | AuthError::NotSignedIn
+            | AuthError::NoRefreshToken => true,
+        }
+    }
+}
+
 fn hosted_ui_message(error: &str, description: Option<&str>) -> String {
     let plain = match error {
         "access_denied" => "Sign-in was cancelled or access was denied.",
@@ -290,6 +324,54 @@ mod tests {
             error.to_string(),
             "The sign-in service reported an error. (weird)"
         );
+    }
+
+    fn refused(error: &str) -> AuthError {
+        AuthError::Refused {
+            endpoint: "the token endpoint",
+            error: error.into(),
+            description: None,
+        }
+    }
+
+    #[test]
+    fn only_definite_refusals_end_a_session() {
+        for ending in [
+            refused("invalid_grant"),
+            refused("invalid_client"),
+            refused("unauthorized_client"),
+            AuthError::NoRefreshToken,
+            AuthError::MissingToken("ID token"),
+            AuthError::Token(TokenError::BadSignature { token: "ID token" }),
+            AuthError::Token(TokenError::IdentityChanged { claim: "sub" }),
+        ] {
+            assert!(ending.ends_session(), "{ending:?}");
+        }
+        for passing in [
+            AuthError::Unreachable {
+                endpoint: "the token endpoint",
+                message: "NetworkError".into(),
+            },
+            AuthError::Unreachable {
+                endpoint: "the issuer's key set (jwks.json)",
+                message: "NetworkError".into(),
+            },
+            AuthError::Status {
+                endpoint: "the token endpoint",
+                status: 503,
+            },
+            AuthError::BadResponse {
+                endpoint: "the token endpoint",
+                message: "expected value at line 1 column 1".into(),
+            },
+            AuthError::Browser {
+                action: "wait for the refresh lock",
+                message: "timed out".into(),
+            },
+            refused("temporarily_unavailable"),
+        ] {
+            assert!(!passing.ends_session(), "{passing:?}");
+        }
     }
 
     #[test]

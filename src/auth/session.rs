@@ -16,6 +16,14 @@ pub const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// looking due already) cannot turn refreshing into a loop.
 pub const MIN_REFRESH_DELAY: Duration = Duration::from_secs(5);
 
+/// The longest wait before trying again after renewing failed for a reason that may pass (the
+/// network, the token endpoint, another tab holding the refresh lock).
+pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(300);
+
+/// An access token that expires sooner than this is renewed before it is sent: it could expire
+/// on the way to the API.
+pub const SEND_MARGIN: Duration = Duration::from_secs(10);
+
 /// The tokens of a session, as kept in memory or `sessionStorage`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredTokens {
@@ -38,6 +46,13 @@ impl StoredTokens {
     /// sign-in, and only newer ones.
     pub fn supersede(&self, ours: &StoredTokens) -> bool {
         self.session_id == ours.session_id && self.renewals > ours.renewals
+    }
+
+    /// Whether these are the very tokens `other` are (same sign-in, same renewal). A renewal of
+    /// tokens that are no longer the stored ones is not kept: the session ended, was signed in
+    /// anew, or was renewed otherwise while it was under way.
+    pub fn same_version(&self, other: &StoredTokens) -> bool {
+        self.session_id == other.session_id && self.renewals == other.renewals
     }
 }
 
@@ -152,6 +167,26 @@ impl Session {
     pub fn refresh_delay(&self, now: i64) -> Duration {
         refresh_delay(self.access_claims.iat, self.expires_at(), now)
     }
+
+    /// Whether the tokens have expired at `now`, or will within `margin`.
+    pub fn expires_within(&self, now: i64, margin: Duration) -> bool {
+        let margin = i64::try_from(margin.as_secs()).unwrap_or(i64::MAX);
+        self.expires_at().saturating_sub(now) <= margin
+    }
+
+    /// Whether the tokens have expired at `now`: they are not sent anywhere any more.
+    pub fn has_expired(&self, now: i64) -> bool {
+        self.expires_within(now, Duration::ZERO)
+    }
+}
+
+/// How long to wait before the next try after `failures` renewals in a row failed for reasons
+/// that may pass: [`MIN_REFRESH_DELAY`], doubling with each failure, at most [`MAX_RETRY_DELAY`].
+pub fn retry_delay(failures: u32) -> Duration {
+    let doublings = failures.saturating_sub(1).min(16);
+    MIN_REFRESH_DELAY
+        .saturating_mul(1 << doublings)
+        .min(MAX_RETRY_DELAY)
 }
 
 /// When to refresh tokens issued at `issued_at` that expire at `expires_at`: a margin of 10 % of
@@ -288,6 +323,48 @@ mod tests {
         assert_eq!(session.username(), "demo");
         assert_eq!(session.refresh_token(), Some(&RefreshToken::new("r")));
         assert_eq!(session.refresh_delay(NOW), Duration::from_secs(3540));
+    }
+
+    #[test]
+    fn expiry_is_seen_with_and_without_a_margin() {
+        let session = session_for(id_claims()).unwrap();
+        let expires_at = session.expires_at();
+        assert!(!session.has_expired(expires_at - 1));
+        assert!(
+            session.has_expired(expires_at),
+            "exp is the first second it is invalid"
+        );
+        assert!(session.has_expired(expires_at + 1));
+        assert!(!session.expires_within(expires_at - 11, SEND_MARGIN));
+        assert!(session.expires_within(expires_at - 10, SEND_MARGIN));
+        assert!(session.expires_within(expires_at + 100, SEND_MARGIN));
+    }
+
+    #[test]
+    fn retries_back_off_up_to_a_bound() {
+        let delays: Vec<u64> = (1..=9).map(|n| retry_delay(n).as_secs()).collect();
+        assert_eq!(delays, [5, 10, 20, 40, 80, 160, 300, 300, 300]);
+        assert_eq!(retry_delay(0), MIN_REFRESH_DELAY);
+        assert_eq!(retry_delay(u32::MAX), MAX_RETRY_DELAY);
+    }
+
+    #[test]
+    fn only_the_same_sign_in_and_renewal_are_the_same_version() {
+        let stored = tokens(Some("r1"));
+        assert!(stored.same_version(&tokens(Some("r1"))));
+        let renewed = StoredTokens {
+            renewals: 1,
+            ..tokens(Some("r2"))
+        };
+        assert!(
+            !stored.same_version(&renewed),
+            "renewed meanwhile: the renewal under way is stale"
+        );
+        let signed_in_anew = StoredTokens {
+            session_id: SessionId::new("session-2"),
+            ..tokens(Some("r9"))
+        };
+        assert!(!stored.same_version(&signed_in_anew));
     }
 
     #[test]
