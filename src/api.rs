@@ -3,14 +3,16 @@
 //!
 //! Requests carry at most two non-simple things, `Authorization: Bearer <access token>` and
 //! `Content-Type: application/json`, which is exactly what the API's CORS AllowHeaders permits.
-//! A 401 gets one token refresh and one retry; anything else is reported as it came.
+//! An access token about to expire is renewed before it is sent. A 401, or a CORS failure while
+//! the token has expired meanwhile (an authorizer 401 without CORS headers looks like that),
+//! gets one token refresh and one retry; anything else is reported as it came.
 
 use gloo_net::http::RequestBuilder;
 use serde_json::Value;
 use std::fmt;
 use web_sys::RequestMode;
 
-use crate::auth::Auth;
+use crate::auth::{AccessToken, Auth, AuthError};
 
 /// The routes of the API, one control each in the console.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -230,6 +232,9 @@ pub enum Outcome {
     Unreachable,
     /// The route needs a token and there is no session to take one from.
     NotSignedIn,
+    /// The route needs a token, the session's has expired, and renewing it failed (the error
+    /// says why): nothing was sent.
+    TokenNotRenewed(AuthError),
 }
 
 /// Where the page and the API live; the explanations name them.
@@ -310,6 +315,15 @@ pub fn explain(route: Route, outcome: &Outcome, origins: Origins<'_>) -> Explana
                 origins.page,
                 route.method()
             ),
+        ),
+        Outcome::TokenNotRenewed(error) => Explanation::problem(
+            format!(
+                "Your access token has expired and could not be renewed, so nothing was sent to \
+                 {route}: {error}"
+            ),
+            "The app keeps trying to renew it. Check the network connection and try again; if \
+             this persists, sign out and sign in again."
+                .to_owned(),
         ),
         Outcome::Answered(answer) => explain_answer(route, answer, &url),
     }
@@ -406,13 +420,24 @@ pub struct Exchange {
     pub retried_after_refresh: bool,
 }
 
-/// Calls `route` below `api_base_url`, with the access token when the route needs one and `body`
-/// as JSON for POST. A 401 gets one refresh and one retry.
+/// Whether a refresh and one retry may turn `outcome` into an answer: a 401, or a failure the
+/// browser reports as CORS for a route that sends a token which is (about to be) expired, since
+/// an authorizer's 401 without CORS headers looks like that.
+pub fn refresh_may_help(route: Route, outcome: &Outcome, token_due: bool) -> bool {
+    match outcome {
+        Outcome::Answered(answer) => answer.status == 401,
+        Outcome::BlockedByCors => route.needs_token() && token_due,
+        Outcome::Unreachable | Outcome::NotSignedIn | Outcome::TokenNotRenewed(_) => false,
+    }
+}
+
+/// Calls `route` below `api_base_url`, with the access token when the route needs one (renewed
+/// first if it is about to expire) and `body` as JSON for POST. A 401, or a CORS failure with an
+/// expired token, gets one refresh and one retry.
 pub async fn call(auth: Auth, api_base_url: &str, route: Route, body: Option<Value>) -> Exchange {
     let url = route.url(api_base_url);
     let first = send(&auth, &url, route, body.as_ref()).await;
-    let unauthorized = matches!(&first.0, Outcome::Answered(answer) if answer.status == 401);
-    if unauthorized && auth.refresh().await.is_ok() {
+    if refresh_may_help(route, &first.0, auth.access_token_due()) && auth.refresh().await.is_ok() {
         let (outcome, latency_ms) = send(&auth, &url, route, body.as_ref()).await;
         return Exchange {
             outcome,
@@ -431,7 +456,16 @@ pub async fn call(auth: Auth, api_base_url: &str, route: Route, body: Option<Val
 /// One request, timed. Only `Authorization` and `Content-Type: application/json` are added, the
 /// two headers the API's CORS configuration allows.
 async fn send(auth: &Auth, url: &str, route: Route, body: Option<&Value>) -> (Outcome, u32) {
-    let request = match request(auth, url, route, body) {
+    let token = if route.needs_token() {
+        match auth.fresh_access_token().await {
+            Ok(token) => Some(token),
+            Err(AuthError::NotSignedIn) => return (Outcome::NotSignedIn, 0),
+            Err(error) => return (Outcome::TokenNotRenewed(error), 0),
+        }
+    } else {
+        None
+    };
+    let request = match request(url, route, token.as_ref(), body) {
         Ok(request) => request,
         Err(outcome) => return (outcome, 0),
     };
@@ -451,17 +485,16 @@ async fn send(auth: &Auth, url: &str, route: Route, body: Option<&Value>) -> (Ou
 }
 
 fn request(
-    auth: &Auth,
     url: &str,
     route: Route,
+    token: Option<&AccessToken>,
     body: Option<&Value>,
 ) -> Result<gloo_net::http::Request, Outcome> {
     let mut builder = match route.method() {
         Method::Get => RequestBuilder::new(url).method(gloo_net::http::Method::GET),
         Method::Post => RequestBuilder::new(url).method(gloo_net::http::Method::POST),
     };
-    if route.needs_token() {
-        let token = auth.access_token().ok_or(Outcome::NotSignedIn)?;
+    if let Some(token) = token {
         builder = builder.header("Authorization", &format!("Bearer {}", token.secret()));
     }
     let built = match body {
@@ -702,6 +735,52 @@ mod tests {
         assert!(advice.contains("req-42"), "{advice}");
         let (summary, _) = problem_text(Route::Echo, &answered(302, Body::Empty));
         assert!(summary.contains("unexpected status 302"), "{summary}");
+    }
+
+    #[test]
+    fn only_a_401_or_cors_with_a_due_token_is_worth_a_refresh() {
+        let unauthorized = answered(401, message("Unauthorized"));
+        assert!(refresh_may_help(Route::Hello, &unauthorized, false));
+        assert!(!refresh_may_help(
+            Route::Hello,
+            &answered(403, message("Forbidden")),
+            true
+        ));
+        assert!(
+            refresh_may_help(Route::Hello, &Outcome::BlockedByCors, true),
+            "an expired token's 401 may arrive as a CORS failure"
+        );
+        assert!(
+            !refresh_may_help(Route::Hello, &Outcome::BlockedByCors, false),
+            "a fresh token: CORS is really misconfigured"
+        );
+        assert!(!refresh_may_help(
+            Route::Open,
+            &Outcome::BlockedByCors,
+            true
+        ));
+        assert!(!refresh_may_help(Route::Hello, &Outcome::Unreachable, true));
+        let not_renewed = Outcome::TokenNotRenewed(AuthError::NoRefreshToken);
+        assert!(!refresh_may_help(Route::Hello, &not_renewed, true));
+    }
+
+    #[test]
+    fn an_expired_token_that_could_not_be_renewed_says_so() {
+        let outcome = Outcome::TokenNotRenewed(AuthError::Status {
+            endpoint: "the token endpoint",
+            status: 503,
+        });
+        let (summary, advice) = problem_text(Route::Hello, &outcome);
+        assert!(
+            summary.contains("expired and could not be renewed"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("nothing was sent to GET /hello"),
+            "{summary}"
+        );
+        assert!(summary.contains("HTTP 503"), "{summary}");
+        assert!(advice.contains("keeps trying"), "{advice}");
     }
 
     #[test]

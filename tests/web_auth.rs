@@ -6,14 +6,19 @@
     reason = "test code: a panic is the failure report"
 )]
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use cognito_spa::auth::endpoints;
 use cognito_spa::auth::flow::PendingSignIn;
 use cognito_spa::auth::storage::{TOKENS_KEY, save_pending_sign_in, take_pending_sign_in};
 use cognito_spa::auth::{
-    Auth, AuthError, AuthState, Nonce, PkceCodeVerifier, SignOutReason, State, TokenError,
-    provide_auth, use_auth,
+    Auth, AuthError, AuthState, Nonce, PkceCodeVerifier, RefreshToken, SignOutReason, State,
+    TokenError, provide_auth, use_auth,
 };
 use cognito_spa::config::AppConfig;
 use gloo_timers::future::TimeoutFuture;
+use js_sys::{Function, Reflect};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -27,6 +32,15 @@ const SETTLE_DEADLINE_MS: f64 = 10_000.0;
 /// A fresh auth context under its own reactive owner (kept alive by the caller). Tokens a previous
 /// page left in sessionStorage are put there before the context starts, as a reload would find them.
 fn start(token_storage: &str, stored_tokens: Option<&str>) -> (Auth, Owner) {
+    start_with_issuer(token_storage, stored_tokens, "http://localhost:9229")
+}
+
+/// As [`start`], with the hosted UI and the issuer at `origin`.
+fn start_with_issuer(
+    token_storage: &str,
+    stored_tokens: Option<&str>,
+    origin: &str,
+) -> (Auth, Owner) {
     let _ = any_spawner::Executor::init_wasm_bindgen();
     session_storage().clear().unwrap();
     if let Some(tokens) = stored_tokens {
@@ -35,8 +49,8 @@ fn start(token_storage: &str, stored_tokens: Option<&str>) -> (Auth, Owner) {
     let owner = Owner::new();
     owner.set();
     let config = serde_json::json!({
-        "hosted_ui_url": "http://localhost:9229",
-        "issuer": "http://localhost:9229/us-east-1_DevStack01",
+        "hosted_ui_url": origin,
+        "issuer": format!("{origin}/us-east-1_DevStack01"),
         "client_id": "webtestclient",
         "redirect_uri": "http://localhost:8080/callback",
         "sign_out_uri": "http://localhost:8080/signed-out",
@@ -117,6 +131,7 @@ async fn memory_mode_starts_signed_out_and_is_the_context() {
         "nothing to end, no reason shown"
     );
     assert_eq!(auth.user_info().await, Err(AuthError::NotSignedIn));
+    assert_eq!(auth.callback_return_path(), "/", "no sign-in was taken up");
     assert_eq!(local_storage_len(), 0);
 }
 
@@ -150,6 +165,11 @@ async fn a_callback_with_another_state_is_refused_and_the_state_is_used_up() {
     save_pending_sign_in(&pending("state-1", now())).unwrap();
     let result = auth.complete_sign_in("?code=abc&state=state-2").await;
     assert_eq!(result, Err(AuthError::StateMismatch));
+    assert_eq!(
+        auth.callback_return_path(),
+        "/profile",
+        "Try again goes back to where the sign-in was going"
+    );
     // Replaying the right state afterwards finds nothing: one-time.
     let replay = auth.complete_sign_in("?code=abc&state=state-1").await;
     assert_eq!(replay, Err(AuthError::UnknownState));
@@ -229,5 +249,78 @@ async fn reloading_a_used_callback_with_a_kept_session_goes_home() {
     panic!(
         "the restore did not settle: {:?}",
         auth.state().get_untracked()
+    );
+}
+
+/// A JWT with an RS256 header naming key `k1` and `{}` as claims; its signature is never
+/// checked here, since the keys cannot be fetched.
+const UNCHECKABLE_JWT: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.e30.c2ln";
+
+#[wasm_bindgen_test]
+async fn a_saved_session_is_kept_when_the_issuer_cannot_be_reached() {
+    let stored = format!(
+        r#"{{"id_token":"{UNCHECKABLE_JWT}","access_token":"{UNCHECKABLE_JWT}","refresh_token":null,"session_id":"s","renewals":0}}"#
+    );
+    // Port 9 is refused by the browser before any connection: the key set cannot be fetched.
+    let (auth, _owner) = start_with_issuer("session", Some(&stored), "http://127.0.0.1:9");
+    let deadline = js_sys::Date::now() + SETTLE_DEADLINE_MS;
+    while auth.state().get_untracked() == AuthState::Initializing && js_sys::Date::now() < deadline
+    {
+        TimeoutFuture::new(10).await;
+    }
+    let state = auth.state().get_untracked();
+    assert!(
+        matches!(
+            &state,
+            AuthState::SignedOut(Some(SignOutReason::RestorePostponed(AuthError::Unreachable {
+                endpoint,
+                ..
+            }))) if endpoint.contains("jwks")
+        ),
+        "{state:?}"
+    );
+    assert_eq!(
+        session_storage().get_item(TOKENS_KEY).unwrap().as_deref(),
+        Some(stored.as_str()),
+        "a session that may well be fine is kept for a reload"
+    );
+    if let AuthState::SignedOut(Some(reason)) = &state {
+        assert!(reason.to_string().contains("reload the page"), "{reason}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_revocation_that_gets_no_answer_is_given_up() {
+    // A server that never answers: fetch settles only when its request is aborted.
+    let window = web_sys::window().unwrap();
+    let original = Reflect::get(&window, &"fetch".into()).unwrap();
+    let silent = Function::new_with_args(
+        "input",
+        "return new Promise((_, reject) => input.signal.addEventListener('abort', () => reject(input.signal.reason)));",
+    );
+    Reflect::set(&window, &"fetch".into(), &silent).unwrap();
+    let (auth, _owner) = start("memory", None);
+    let config = auth.config();
+    let outcome: Rc<RefCell<Option<Result<(), AuthError>>>> = Rc::default();
+    let sink = Rc::clone(&outcome);
+    let started = js_sys::Date::now();
+    wasm_bindgen_futures::spawn_local(async move {
+        let result = endpoints::revoke(&config, &RefreshToken::new("r")).await;
+        sink.borrow_mut().replace(result);
+    });
+    let deadline = started + SETTLE_DEADLINE_MS;
+    while outcome.borrow().is_none() && js_sys::Date::now() < deadline {
+        TimeoutFuture::new(10).await;
+    }
+    Reflect::set(&window, &"fetch".into(), &original).unwrap();
+    let elapsed = js_sys::Date::now() - started;
+    let result = outcome.borrow_mut().take();
+    assert!(
+        matches!(result, Some(Err(AuthError::Unreachable { .. }))),
+        "{result:?} after {elapsed} ms"
+    );
+    assert!(
+        elapsed >= f64::from(endpoints::REVOKE_TIMEOUT_MS) - 50.0,
+        "gave up after {elapsed} ms, before its time"
     );
 }

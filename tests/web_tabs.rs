@@ -9,7 +9,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use cognito_spa::auth::session::StoredTokens;
-use cognito_spa::auth::tabs::{TabChannel, TabMessage, with_lock};
+use cognito_spa::auth::tabs::{LockError, TabChannel, TabMessage, with_lock};
 use cognito_spa::auth::{AccessToken, IdToken, RefreshToken, SessionId};
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Array, Promise};
@@ -111,7 +111,7 @@ async fn the_lock_serializes_work_and_returns_its_result() {
     let task = |name_start: &'static str, name_end: &'static str, pause: u32| {
         let log = Rc::clone(&log);
         future_to_promise(async move {
-            let value = with_lock("test-refresh-lock", async move {
+            let value = with_lock("test-refresh-lock", 10_000, async move {
                 log.borrow_mut().push(name_start);
                 TimeoutFuture::new(pause).await;
                 log.borrow_mut().push(name_end);
@@ -130,4 +130,29 @@ async fn the_lock_serializes_work_and_returns_its_result() {
         .filter_map(|v| v.as_f64())
         .collect();
     assert_eq!(results, vec![100.0, 1.0]);
+}
+
+#[wasm_bindgen_test]
+async fn a_lock_held_by_a_frozen_tab_is_given_up_after_the_wait() {
+    // A holder that never finishes, as a frozen tab would be.
+    let held = Rc::new(Cell::new(false));
+    let holding = Rc::clone(&held);
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = with_lock("test-frozen-lock", 10_000, async move {
+            holding.set(true);
+            std::future::pending::<()>().await;
+        })
+        .await;
+    });
+    wait_for("the lock to be held", || held.get()).await;
+    let ran = Rc::new(Cell::new(false));
+    let running = Rc::clone(&ran);
+    let started = js_sys::Date::now();
+    let waited = with_lock("test-frozen-lock", 200, async move { running.set(true) }).await;
+    assert_eq!(waited, Err(LockError::TimedOut { waited_ms: 200 }));
+    assert!(!ran.get(), "the work must not run without the lock");
+    assert!(
+        js_sys::Date::now() - started >= 190.0,
+        "it waited for the lock first"
+    );
 }

@@ -1,6 +1,6 @@
 //! The session state machine, provided once to the whole app as the `Copy` context [`Auth`].
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::claims::{self, Expected, Identity};
 use super::error::{AuthError, TokenError};
 use super::jwt::{DecodedJwt, Jwk, Jwks};
-use super::session::{Session, StoredTokens};
+use super::session::{self, Session, StoredTokens};
 use super::storage::{self, TokenStore};
 use super::tabs::{self, TabChannel, TabMessage};
 use super::types::{AccessToken, Nonce};
@@ -52,6 +52,12 @@ pub enum SignOutReason {
     /// The session kept in this tab could not be restored.
     #[error("The saved session could not be restored: {0}")]
     RestoreFailed(AuthError),
+    /// The session kept in this tab could not be checked or renewed just now, for a reason that
+    /// may pass (the network, the sign-in service). It is kept, and tried again.
+    #[error(
+        "Your saved session could not be checked just now: {0}. It is kept: the app tries again by itself, or reload the page."
+    )]
+    RestorePostponed(AuthError),
 }
 
 /// The user's attributes from `/oauth2/userInfo`, for the signed-in user.
@@ -70,6 +76,8 @@ pub struct UserInfo {
 #[derive(Clone, Copy)]
 pub struct Auth {
     state: RwSignal<AuthState>,
+    /// Why the last renewal failed, while the session is kept and renewing is tried again.
+    renewal_problem: RwSignal<Option<AuthError>>,
     config: StoredValue<AppConfig>,
     inner: StoredValue<Rc<Inner>, LocalStorage>,
 }
@@ -84,6 +92,10 @@ struct Inner {
     /// they are heard, so a refresh about to start here does not use the refresh token they
     /// retire.
     renewed_elsewhere: RefCell<Option<StoredTokens>>,
+    /// Renewals in a row that failed for a reason that may pass: how long to wait before the next.
+    failed_renewals: Cell<u32>,
+    /// The return path of the sign-in the callback last took up, for trying again if it failed.
+    callback_return_path: RefCell<Option<String>>,
 }
 
 /// Creates the auth context for `config`, provides it to the app below, and starts restoring a
@@ -94,6 +106,7 @@ pub fn provide_auth(config: AppConfig) -> Auth {
     let channel_name = format!("cognito-spa.auth.{}", config.client_id);
     let auth = Auth {
         state: RwSignal::new(AuthState::Initializing),
+        renewal_problem: RwSignal::new(None),
         config: StoredValue::new(config),
         inner: StoredValue::new_local(Rc::new(Inner {
             tokens: TokenStore::new(storage_kind),
@@ -101,11 +114,14 @@ pub fn provide_auth(config: AppConfig) -> Auth {
             refresh_timer: RefCell::new(None),
             channel: RefCell::new(None),
             renewed_elsewhere: RefCell::new(None),
+            failed_renewals: Cell::new(0),
+            callback_return_path: RefCell::new(None),
         })),
     };
     let channel = TabChannel::open(&channel_name, move |message| match message {
         TabMessage::SignedOut => {
-            if auth.is_signed_in() {
+            // A session kept for a later try counts too: it must not come back.
+            if auth.is_signed_in() || auth.has_stored_session() {
                 spawn_local(auth.forget_session(Some(SignOutReason::SignedOutElsewhere)));
             }
         }
@@ -158,13 +174,57 @@ impl Auth {
         self.config.get_value()
     }
 
-    /// The current access token, for `Authorization: Bearer`; `None` when signed out. Not
-    /// reactive: read it when sending a request.
+    /// Why renewing the tokens failed last, while the session is kept and renewing is tried
+    /// again by itself (the network or the sign-in service failed); `None` otherwise. Reactive.
+    pub fn renewal_problem(&self) -> Option<AuthError> {
+        self.renewal_problem.get()
+    }
+
+    /// The current access token, for `Authorization: Bearer`; `None` when signed out or when it
+    /// has expired (an expired token is never sent). Not reactive: read it when sending a
+    /// request, or better use [`Auth::fresh_access_token`].
     pub fn access_token(&self) -> Option<AccessToken> {
         self.state.with_untracked(|state| match state {
-            AuthState::SignedIn(session) => Some(session.access_token().clone()),
+            AuthState::SignedIn(session) if !session.has_expired(now_seconds()) => {
+                Some(session.access_token().clone())
+            }
             _ => None,
         })
+    }
+
+    /// An access token to send now, renewed first when it expires within
+    /// [`session::SEND_MARGIN`]. Fails with [`AuthError::NotSignedIn`] when signed out, and
+    /// with the renewal's error when the token has expired and could not be renewed.
+    pub async fn fresh_access_token(&self) -> Result<AccessToken, AuthError> {
+        if self.access_token_due()
+            && self.has_refresh_token()
+            && let Err(error) = self.refresh().await
+        {
+            // Still good for a few seconds, or nothing to send.
+            return self.access_token().ok_or(error);
+        }
+        self.access_token().ok_or(AuthError::NotSignedIn)
+    }
+
+    /// Whether the signed-in session's access token expires within [`session::SEND_MARGIN`]
+    /// (or has expired). Not reactive.
+    pub fn access_token_due(&self) -> bool {
+        self.state.with_untracked(|state| match state {
+            AuthState::SignedIn(session) => {
+                session.expires_within(now_seconds(), session::SEND_MARGIN)
+            }
+            _ => false,
+        })
+    }
+
+    /// Where the sign-in that the callback last took up meant to return to, for trying again
+    /// after it failed; home when not known. [`Auth::sign_in`] sanitizes it again.
+    pub fn callback_return_path(&self) -> String {
+        self.inner()
+            .callback_return_path
+            .borrow()
+            .clone()
+            .unwrap_or_else(|| return_path::HOME.to_owned())
     }
 
     /// Starts signing in: a fresh PKCE verifier, state and nonce are kept in `sessionStorage`
@@ -192,6 +252,11 @@ impl Auth {
         let pending = storage::take_pending_sign_in();
         remove_query_from_address_bar();
         let pending = pending?;
+        if let Some(pending) = &pending {
+            self.inner()
+                .callback_return_path
+                .replace(Some(pending.return_path.clone()));
+        }
         if pending.is_none() && self.has_stored_session() {
             return Ok(return_path::HOME.to_owned());
         }
@@ -205,35 +270,34 @@ impl Auth {
 
     /// Renews the tokens with the refresh token. Refreshes are serialized across tabs, and one
     /// that finds the tokens already renewed while it waited does nothing. The API wrapper calls
-    /// this once on a 401 and then retries once. On failure the user is signed out with
-    /// [`SignOutReason::RefreshFailed`] and the error is returned.
+    /// this once on a 401 and then retries once. On a failure that ends the session
+    /// ([`AuthError::ends_session`]) the user is signed out with
+    /// [`SignOutReason::RefreshFailed`]; on one that may pass the session is kept, the error is
+    /// shown by [`Auth::renewal_problem`], and renewing is tried again later (backing off). The
+    /// error is returned either way.
     pub async fn refresh(&self) -> Result<(), AuthError> {
-        let seen = self.access_token();
+        let seen = self.session_access_token();
         let auth = *self;
-        let result = tabs::with_lock(
-            &self.lock_name(),
-            async move { auth.refresh_locked(seen).await },
-        )
+        let result = tabs::with_lock(&self.lock_name(), REFRESH_LOCK_WAIT_MS, async move {
+            auth.refresh_locked(seen).await
+        })
         .await
-        .unwrap_or_else(|| {
-            Err(AuthError::Browser {
-                action: "hold the refresh lock",
-                message: "the lock was released before the refresh finished".into(),
-            })
-        });
+        .unwrap_or_else(|error| Err(lock_failure(error)));
         match &result {
-            // Nothing to end: there was no session to renew.
+            // Nothing to end: there was no session to renew, or it ended meanwhile.
             Err(AuthError::NotSignedIn) | Ok(()) => {}
-            Err(error) => {
+            Err(error) if error.ends_session() => {
                 self.forget_session(Some(SignOutReason::RefreshFailed(error.clone())))
                     .await;
             }
+            Err(error) => self.retry_renewal_later(error.clone()),
         }
         result
     }
 
-    /// Signs out: revokes the refresh token, forgets everything, tells the other tabs, and goes
-    /// to the hosted UI's `/logout`, which comes back to `sign_out_uri`.
+    /// Signs out: revokes the refresh token (giving up after
+    /// [`endpoints::REVOKE_TIMEOUT_MS`]), forgets everything, tells the other tabs, and goes to
+    /// the hosted UI's `/logout`, which comes back to `sign_out_uri`.
     pub fn sign_out(&self) {
         let auth = *self;
         spawn_local(async move {
@@ -248,15 +312,15 @@ impl Auth {
         });
     }
 
-    /// The signed-in user's attributes from `/oauth2/userInfo` (refreshing once on a 401). Its
-    /// `sub` must equal the ID token's.
+    /// The signed-in user's attributes from `/oauth2/userInfo` (refreshing first when the
+    /// access token is due, and once on a 401). Its `sub` must equal the ID token's.
     pub async fn user_info(&self) -> Result<UserInfo, AuthError> {
         let config = self.config.get_value();
-        let token = self.access_token().ok_or(AuthError::NotSignedIn)?;
+        let token = self.fresh_access_token().await?;
         let attributes = match endpoints::user_info(&config, &token).await {
             Err(AuthError::Status { status: 401, .. }) => {
                 self.refresh().await?;
-                let token = self.access_token().ok_or(AuthError::NotSignedIn)?;
+                let token = self.fresh_access_token().await?;
                 endpoints::user_info(&config, &token).await?
             }
             other => other?,
@@ -291,6 +355,26 @@ impl Auth {
 
     fn has_stored_session(&self) -> bool {
         matches!(self.inner().tokens.load(), Ok(Some(_)))
+    }
+
+    /// Whether the stored tokens are still `tokens` (same sign-in, same renewal): a renewal of
+    /// them that finishes after a sign-out or another renewal must not be kept.
+    fn still_stored(&self, tokens: &StoredTokens) -> bool {
+        matches!(self.inner().tokens.load(), Ok(Some(stored)) if stored.same_version(tokens))
+    }
+
+    /// The signed-in session's access token, expired or not: only to compare with the stored one.
+    fn session_access_token(&self) -> Option<AccessToken> {
+        self.state.with_untracked(|state| match state {
+            AuthState::SignedIn(session) => Some(session.access_token().clone()),
+            _ => None,
+        })
+    }
+
+    fn has_refresh_token(&self) -> bool {
+        self.state.with_untracked(|state| {
+            matches!(state, AuthState::SignedIn(session) if session.refresh_token().is_some())
+        })
     }
 
     fn lock_name(&self) -> String {
@@ -387,6 +471,8 @@ impl Auth {
     fn keep(&self, session: Session) -> Result<(), AuthError> {
         let inner = self.inner();
         inner.tokens.save(session.tokens())?;
+        inner.failed_renewals.set(0);
+        self.renewal_problem.set(None);
         let auth = *self;
         let delay = session.refresh_delay(now_seconds());
         let timer = if session.refresh_token().is_some() {
@@ -409,6 +495,23 @@ impl Auth {
         Ok(())
     }
 
+    /// After a renewal failed for a reason that may pass: shows why, and plans the next try,
+    /// later with each failure in a row ([`session::retry_delay`]).
+    fn retry_renewal_later(&self, error: AuthError) {
+        let inner = self.inner();
+        let failures = inner.failed_renewals.get().saturating_add(1);
+        inner.failed_renewals.set(failures);
+        let auth = *self;
+        let timer = Timeout::new(timer_millis(session::retry_delay(failures)), move || {
+            spawn_local(async move {
+                // A failure plans the next try or signs out; nothing more to do here.
+                let _ = auth.refresh().await;
+            });
+        });
+        inner.refresh_timer.replace(Some(timer));
+        self.renewal_problem.set(Some(error));
+    }
+
     /// Inside the refresh lock: takes up tokens another tab of this session renewed, else
     /// re-reads the stored tokens, since another refresh may have renewed them while this one
     /// waited (`seen` is the access token the caller had), else refreshes and shares the result.
@@ -426,25 +529,52 @@ impl Auth {
             .refresh_token
             .as_ref()
             .ok_or(AuthError::NoRefreshToken)?;
-        let response = match endpoints::refresh(&self.config.get_value(), refresh_token).await {
+        let renewed = endpoints::refresh(&self.config.get_value(), refresh_token)
+            .await
+            .and_then(|response| response.into_renewal_of(&stored));
+        let checked = match &renewed {
+            Ok(tokens) => self.check_renewal(&stored, tokens.clone()).await,
+            Err(error) => Err(error.clone()),
+        };
+        if !self.still_stored(&stored) {
+            // Signed out (here or in another tab), or signed in anew, while the request was
+            // out: the answer is not wanted, whatever it is.
+            if let Ok(tokens) = renewed {
+                self.revoke_unkept(&stored, tokens);
+            }
+            return Err(AuthError::NotSignedIn);
+        }
+        match checked {
+            Ok(session) => {
+                let tokens = session.tokens().clone();
+                self.keep(session)?;
+                self.share_renewal(tokens);
+                Ok(())
+            }
             // Another tab of this session may have rotated the refresh token just before this
             // tab got the lock, its message still on the way.
-            Err(error) if is_invalid_grant(&error) => {
-                return if self.adopt_renewal_on_its_way().await {
-                    Ok(())
-                } else {
-                    Err(error)
-                };
+            Err(error) if is_invalid_grant(&error) && self.adopt_renewal_on_its_way().await => {
+                Ok(())
             }
-            other => other?,
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Revokes (best effort) the refresh token a renewal that is not kept brought, if it is a
+    /// new one (rotation): nobody else has it, and it would stay valid for its whole lifetime.
+    fn revoke_unkept(&self, renewed_from: &StoredTokens, unkept: StoredTokens) {
+        let Some(rotated) = unkept
+            .refresh_token
+            .filter(|token| Some(token) != renewed_from.refresh_token.as_ref())
+        else {
+            return;
         };
-        let session = self
-            .check_renewal(&stored, response.into_renewal_of(&stored)?)
-            .await?;
-        let tokens = session.tokens().clone();
-        self.keep(session)?;
-        self.share_renewal(tokens);
-        Ok(())
+        let config = self.config.get_value();
+        spawn_local(async move {
+            if let Err(error) = endpoints::revoke(&config, &rotated).await {
+                leptos::logging::warn!("could not revoke an unused refresh token: {error}");
+            }
+        });
     }
 
     /// Checks renewed tokens as a refresh's: signatures and claims, and the same `iss`, `sub`
@@ -492,7 +622,12 @@ impl Auth {
         let auth = self;
         spawn_local(async move {
             // Whether or not they were taken up, this tab's session carries on.
-            let _ = tabs::with_lock(&auth.lock_name(), auth.adopt_renewal_heard()).await;
+            let _ = tabs::with_lock(
+                &auth.lock_name(),
+                REFRESH_LOCK_WAIT_MS,
+                auth.adopt_renewal_heard(),
+            )
+            .await;
         });
     }
 
@@ -510,6 +645,8 @@ impl Auth {
             return false;
         }
         let adopted = match self.check_renewal(&ours, theirs).await {
+            // The session ended or moved on while the tokens were checked: leave it be.
+            Ok(_) if !self.still_stored(&ours) => return false,
             Ok(session) => self.keep(session),
             Err(error) => Err(error),
         };
@@ -537,6 +674,8 @@ impl Auth {
     }
 
     /// At start: takes up a session kept in `sessionStorage`, renewing it if it has expired.
+    /// When that fails for a reason that may pass, the tokens are kept and renewing them is
+    /// tried again later.
     async fn restore(self) {
         let stored = match self.inner().tokens.load() {
             Ok(Some(stored)) => stored,
@@ -554,15 +693,32 @@ impl Auth {
         }
         let result = match outcome {
             Ok(session) => self.keep(session),
-            // A failed refresh signs out with its own reason.
+            // A failed refresh signs out with its own reason, or plans the next try itself.
             Err(AuthError::Token(TokenError::Expired { .. })) if can_refresh => {
-                self.refresh().await.or(Ok(()))
+                match self.refresh().await {
+                    // Kept, and the next try is planned.
+                    Err(error) if !error.ends_session() => {
+                        return self.settle(Some(SignOutReason::RestorePostponed(error)));
+                    }
+                    _ => Ok(()),
+                }
             }
             Err(error) => Err(error),
         };
-        if let Err(error) = result {
-            self.forget_session(Some(SignOutReason::RestoreFailed(error)))
-                .await;
+        match result {
+            // Signed in, or signed out by the refresh with its reason, or nothing left to restore.
+            Ok(()) => self.settle(None),
+            Err(error) if error.ends_session() => {
+                self.forget_session(Some(SignOutReason::RestoreFailed(error)))
+                    .await;
+            }
+            // Not known to be bad (the issuer's keys could not be fetched...): kept for later.
+            Err(error) => {
+                if can_refresh {
+                    self.retry_renewal_later(error.clone());
+                }
+                self.settle(Some(SignOutReason::RestorePostponed(error)));
+            }
         }
     }
 
@@ -581,6 +737,8 @@ impl Auth {
     async fn forget_session(self, reason: Option<SignOutReason>) {
         let inner = self.inner();
         inner.refresh_timer.replace(None);
+        inner.failed_renewals.set(0);
+        self.renewal_problem.set(None);
         let stored = inner.tokens.load().ok().flatten();
         // Forget first, so nothing uses the tokens while the revocation is under way.
         let forgotten = inner
@@ -599,6 +757,10 @@ impl Auth {
     }
 }
 
+/// How long a refresh waits for the refresh lock: longer than a refresh takes, short enough that
+/// a frozen tab holding it cannot block renewing here for good.
+const REFRESH_LOCK_WAIT_MS: u32 = 15_000;
+
 /// How long a refresh whose refresh token was refused waits for another tab's renewal message.
 const RENEWAL_MESSAGE_WAIT_MS: f64 = 3000.0;
 /// How often it looks for that message meanwhile.
@@ -608,6 +770,14 @@ const RENEWAL_MESSAGE_POLL_MS: u32 = 50;
 /// token).
 fn is_invalid_grant(error: &AuthError) -> bool {
     matches!(error, AuthError::Refused { error, .. } if error == "invalid_grant")
+}
+
+/// A refresh lock not granted in time, or lost: may pass, so the session is kept.
+fn lock_failure(error: tabs::LockError) -> AuthError {
+    AuthError::Browser {
+        action: "get the refresh lock",
+        message: error.to_string(),
+    }
 }
 
 /// Seconds since the epoch, from the browser's clock.

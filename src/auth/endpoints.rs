@@ -1,9 +1,10 @@
 //! Calls to the hosted UI's OAuth endpoints and to the issuer's key set, with `fetch`.
 
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+use web_sys::AbortSignal;
 
 use super::error::AuthError;
 use super::jwt::Jwks;
@@ -16,6 +17,9 @@ const REVOKE_ENDPOINT: &str = "the revoke endpoint";
 const USER_INFO_ENDPOINT: &str = "the userInfo endpoint";
 const JWKS_ENDPOINT: &str = "the issuer's key set (jwks.json)";
 const FORM: &str = "application/x-www-form-urlencoded";
+/// How long a revocation may take: signing out goes on to `/logout` after it whatever happened,
+/// and must not hang on a server that does not answer.
+pub const REVOKE_TIMEOUT_MS: u32 = 3000;
 
 /// The form for `grant_type=authorization_code` (a public client: no secret, the verifier instead).
 pub fn code_exchange_form(
@@ -66,16 +70,13 @@ pub async fn refresh(
     post_token(config, refresh_form(config, refresh_token)).await
 }
 
-/// Revokes the refresh token and the access tokens issued from it.
+/// Revokes the refresh token and the access tokens issued from it, giving up (as
+/// [`AuthError::Unreachable`]) after [`REVOKE_TIMEOUT_MS`].
 pub async fn revoke(config: &AppConfig, refresh_token: &RefreshToken) -> Result<(), AuthError> {
-    let response = send(
-        post(
-            &config.hosted_ui_endpoint("/oauth2/revoke"),
-            revoke_form(config, refresh_token),
-        ),
-        REVOKE_ENDPOINT,
-    )
-    .await?;
+    let request = form_post(&config.hosted_ui_endpoint("/oauth2/revoke"))
+        .abort_signal(Some(&AbortSignal::timeout_with_u32(REVOKE_TIMEOUT_MS)))
+        .body(revoke_form(config, refresh_token));
+    let response = send(request, REVOKE_ENDPOINT).await?;
     if response.ok() {
         Ok(())
     } else {
@@ -107,7 +108,7 @@ pub async fn jwks(config: &AppConfig) -> Result<Jwks, AuthError> {
 
 async fn post_token(config: &AppConfig, form: String) -> Result<TokenResponse, AuthError> {
     let response = send(
-        post(&config.hosted_ui_endpoint("/oauth2/token"), form),
+        form_post(&config.hosted_ui_endpoint("/oauth2/token")).body(form),
         TOKEN_ENDPOINT,
     )
     .await?;
@@ -118,9 +119,10 @@ async fn post_token(config: &AppConfig, form: String) -> Result<TokenResponse, A
     }
 }
 
-/// A form POST; building it fails only on an unusable URL, which [`send`] reports.
-fn post(url: &str, form: String) -> Result<Request, gloo_net::Error> {
-    Request::post(url).header("Content-Type", FORM).body(form)
+/// A form POST, waiting for its body; building it fails only on an unusable URL, which [`send`]
+/// reports.
+fn form_post(url: &str) -> RequestBuilder {
+    Request::post(url).header("Content-Type", FORM)
 }
 
 async fn send(

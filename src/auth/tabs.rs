@@ -10,12 +10,12 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
 
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Object, Promise, Reflect};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
-use web_sys::{BroadcastChannel, MessageEvent};
+use web_sys::{AbortSignal, BroadcastChannel, MessageEvent};
 
 use super::session::StoredTokens;
 
@@ -88,31 +88,54 @@ impl Drop for TabChannel {
     }
 }
 
-/// Runs `work` while holding the exclusive Web Lock `name`, shared by all tabs of this origin.
-/// Where the browser has no Web Locks API, `work` runs without it. `None` only if the browser
-/// dropped a granted lock before `work` finished.
+/// Why [`with_lock`] did not run its work to the end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LockError {
+    /// Another tab held the lock for longer than the caller would wait (a frozen or very busy
+    /// tab); the work did not run.
+    #[error("another tab held the lock for more than {waited_ms} ms")]
+    TimedOut {
+        /// How long the caller waited, in milliseconds.
+        waited_ms: u32,
+    },
+    /// The browser released the lock before the work finished.
+    #[error("the browser released the lock before the work finished")]
+    Released,
+}
+
+/// Runs `work` while holding the exclusive Web Lock `name`, shared by all tabs of this origin,
+/// waiting at most `wait_ms` for it (`AbortSignal.timeout`): a frozen tab holding it must not
+/// block the others for good. Where the browser has no Web Locks API, `work` runs without it.
 pub async fn with_lock<T: 'static>(
     name: &str,
+    wait_ms: u32,
     work: impl Future<Output = T> + 'static,
-) -> Option<T> {
+) -> Result<T, LockError> {
     // The work is taken by whoever runs it: the lock's callback, or this function if the lock
     // could not be requested at all.
     let work = Rc::new(RefCell::new(Some(Box::pin(work))));
     let result: Rc<RefCell<Option<T>>> = Rc::new(RefCell::new(None));
-    if let Some(request) = request_lock(name, Rc::clone(&work), Rc::clone(&result)) {
-        // A rejection means the lock was not granted, or was lost: told apart below.
-        let _ = JsFuture::from(request).await;
+    let mut timed_out = false;
+    if let Some(request) = request_lock(name, wait_ms, Rc::clone(&work), Rc::clone(&result)) {
+        // A rejection means the lock was not granted in time, or was lost: told apart below.
+        if let Err(rejection) = JsFuture::from(request).await {
+            timed_out = error_name(&rejection).as_deref() == Some("TimeoutError");
+        }
     }
-    let finished = result.borrow_mut().take();
-    if finished.is_some() {
-        return finished;
+    if let Some(finished) = result.borrow_mut().take() {
+        return Ok(finished);
     }
-    let never_started = work.borrow_mut().take()?;
-    Some(never_started.await)
+    let never_started = work.borrow_mut().take();
+    match never_started {
+        Some(_) if timed_out => Err(LockError::TimedOut { waited_ms: wait_ms }),
+        Some(work) => Ok(work.await),
+        None => Err(LockError::Released),
+    }
 }
 
 fn request_lock<F: Future<Output = T> + 'static, T: 'static>(
     name: &str,
+    wait_ms: u32,
     work: Rc<RefCell<Option<std::pin::Pin<Box<F>>>>>,
     result: Rc<RefCell<Option<T>>>,
 ) -> Option<Promise> {
@@ -125,6 +148,14 @@ fn request_lock<F: Future<Output = T> + 'static, T: 'static>(
         .ok()?
         .dyn_into()
         .ok()?;
+    // The signal only ends a request still waiting; once granted, the lock is held to the end.
+    let options = Object::new();
+    Reflect::set(
+        &options,
+        &JsValue::from_str("signal"),
+        &AbortSignal::timeout_with_u32(wait_ms),
+    )
+    .ok()?;
     let callback = Closure::once_into_js(move |_lock: JsValue| -> Promise {
         let taken = work.borrow_mut().take();
         future_to_promise(async move {
@@ -136,10 +167,17 @@ fn request_lock<F: Future<Output = T> + 'static, T: 'static>(
         })
     });
     request
-        .call2(&locks, &JsValue::from_str(name), &callback)
+        .call3(&locks, &JsValue::from_str(name), &options, &callback)
         .ok()?
         .dyn_into()
         .ok()
+}
+
+/// The `name` of a rejection's `DOMException` (`TimeoutError`, `AbortError`...).
+fn error_name(rejection: &JsValue) -> Option<String> {
+    Reflect::get(rejection, &JsValue::from_str("name"))
+        .ok()?
+        .as_string()
 }
 
 #[cfg(test)]

@@ -133,7 +133,10 @@ fn ExchangeView(route: Route, exchange: Exchange) -> impl IntoView {
     );
     let answer = match exchange.outcome {
         Outcome::Answered(answer) => Some(answer),
-        Outcome::BlockedByCors | Outcome::Unreachable | Outcome::NotSignedIn => None,
+        Outcome::BlockedByCors
+        | Outcome::Unreachable
+        | Outcome::NotSignedIn
+        | Outcome::TokenNotRenewed(_) => None,
     };
     let status_class = match explanation.verdict {
         Verdict::Success => "status status-success",

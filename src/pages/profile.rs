@@ -38,10 +38,18 @@ fn SessionCard(session: Memo<Option<Session>>) -> impl IntoView {
     let sign_out = use_sign_out();
     let refresh = Action::new_local(move |_: &()| async move { auth.refresh().await });
     let refreshing = refresh.pending();
-    let refresh_error = move || match refresh.value().get() {
-        Some(Err(error)) => {
+    // A failure of Refresh now, else one of the renewals the app does by itself that it will
+    // try again (the session is kept meanwhile, but an expired token is not sent anywhere).
+    let refresh_error = move || match (refresh.value().get(), auth.renewal_problem()) {
+        (Some(Err(error)), _) => {
             Some(view! { <Problem title="Refreshing failed" detail=error.to_string() /> })
         }
+        (_, Some(error)) => Some(view! {
+            <Problem
+                title="Renewing the tokens failed"
+                detail=format!("{error}. The app tries again by itself.")
+            />
+        }),
         _ => None,
     };
     let expires_at = Signal::derive(move || {
