@@ -6,7 +6,6 @@ use leptos_router::{
     hooks::{use_location, use_navigate},
 };
 
-use crate::app::Page;
 use crate::auth::{AuthError, use_auth};
 use crate::components::Problem;
 
@@ -68,7 +67,8 @@ fn CallbackFailure(error: AuthError) -> impl IntoView {
             <button
                 class="button button-primary"
                 type="button"
-                on:click=move |_| auth.sign_in(&Page::Home.path())
+                // Back to where the failed sign-in was going (sanitized again by sign_in).
+                on:click=move |_| auth.sign_in(&auth.callback_return_path())
             >
                 "Try again"
             </button>

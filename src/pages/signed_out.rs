@@ -32,8 +32,10 @@ pub fn SignedOut() -> impl IntoView {
             }
             AuthState::SignedOut(None) | AuthState::Initializing | AuthState::SigningIn => view! {
                 <p class="lead">
-                    "Your tokens were revoked and removed from this tab, and the hosted UI's "
-                    "own session was ended, so signing in again asks for your password."
+                    "Your tokens were removed from this tab and the app asked the sign-in service "
+                    "to revoke them; the hosted UI's own session was ended, so signing in again "
+                    "asks for your password. An access token already issued is accepted by the "
+                    "API until it expires (an hour after it was issued, by default)."
                 </p>
             }
             .into_any(),
