@@ -416,7 +416,7 @@ pub struct Exchange {
     pub outcome: Outcome,
     /// Milliseconds from sending the (last) request to having the whole answer.
     pub latency_ms: u32,
-    /// Whether a 401 led to a token refresh and a retry.
+    /// Whether a 401 (or a CORS failure with a due token) led to a token refresh and a retry.
     pub retried_after_refresh: bool,
 }
 
