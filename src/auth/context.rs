@@ -556,7 +556,14 @@ impl Auth {
             Err(error) if is_invalid_grant(&error) && self.adopt_renewal_on_its_way().await => {
                 Ok(())
             }
-            Err(error) => Err(error),
+            Err(error) => {
+                // Tokens that failed their checks are not kept, nor is a refresh token that
+                // came with them.
+                if let Ok(tokens) = renewed {
+                    self.revoke_unkept(&stored, tokens);
+                }
+                Err(error)
+            }
         }
     }
 
