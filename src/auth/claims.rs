@@ -9,8 +9,10 @@ use super::error::TokenError;
 use super::jwt::DecodedJwt;
 use super::types::{ClientId, Nonce};
 
-/// How far in the future `iat` may be, to allow for clocks that are slightly apart.
-pub const CLOCK_SKEW_SECONDS: i64 = 120;
+/// How far in the future `iat` may be, to allow for a visitor's clock that is behind: five
+/// minutes, the tolerance OIDC clients commonly use (a tighter one fails every sign-in on a
+/// computer whose clock is a few minutes slow).
+pub const CLOCK_SKEW_SECONDS: i64 = 300;
 
 const ID_TOKEN: &str = "ID token";
 const ACCESS_TOKEN: &str = "access token";
