@@ -9,6 +9,22 @@ use cognito_support::{CLIENT_ID, DEMO, Harness, Pkce};
 use reqwest::StatusCode;
 
 /// Asserts a token-endpoint style JSON error.
+/// [`assert_oauth_error`], and the description says `about`.
+fn assert_oauth_error_about(
+    answer: &cognito_support::Answer,
+    status: StatusCode,
+    error: &str,
+    about: &str,
+) {
+    assert_oauth_error(answer, status, error);
+    let description = answer.json()["error_description"].clone();
+    assert!(
+        description.as_str().is_some_and(|d| d.contains(about)),
+        "expected a description about {about:?}: {}",
+        answer.body
+    );
+}
+
 fn assert_oauth_error(answer: &cognito_support::Answer, status: StatusCode, error: &str) {
     assert_eq!(answer.status, status, "{}", answer.body);
     assert_eq!(answer.json()["error"], error, "{}", answer.body);
@@ -81,12 +97,11 @@ async fn token_exchange_refusals() {
         StatusCode::OK
     );
     let reused = harness.exchange(&code, &pkce.verifier).await;
-    assert_oauth_error(&reused, StatusCode::BAD_REQUEST, "invalid_grant");
-    assert!(
-        reused.json()["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("already used")
+    assert_oauth_error_about(
+        &reused,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+        "already used",
     );
 
     // Expired code (5 minutes), without sleeping.
@@ -97,12 +112,11 @@ async fn token_exchange_refusals() {
         .clock()
         .advance(Duration::from_secs(5 * 60 + 1));
     let expired = harness.exchange(&code, &pkce.verifier).await;
-    assert_oauth_error(&expired, StatusCode::BAD_REQUEST, "invalid_grant");
-    assert!(
-        expired.json()["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("expired")
+    assert_oauth_error_about(
+        &expired,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+        "expired",
     );
 
     // Redirect URI differs from the authorize request's.
@@ -121,12 +135,11 @@ async fn token_exchange_refusals() {
             ],
         )
         .await;
-    assert_oauth_error(&mismatch, StatusCode::BAD_REQUEST, "invalid_grant");
-    assert!(
-        mismatch.json()["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("redirect_uri")
+    assert_oauth_error_about(
+        &mismatch,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+        "redirect_uri",
     );
 
     // Missing verifier for a code issued with a challenge.
@@ -233,12 +246,11 @@ async fn malformed_and_oversized_token_requests_are_clear_4xx() {
             .body(huge.clone()),
     )
     .await;
-    assert_oauth_error(&oversized, StatusCode::PAYLOAD_TOO_LARGE, "invalid_request");
-    assert!(
-        oversized.json()["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("larger than")
+    assert_oauth_error_about(
+        &oversized,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "invalid_request",
+        "larger than",
     );
 
     let revoke_huge = send(
