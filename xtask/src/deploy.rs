@@ -378,9 +378,13 @@ fn deploy(options: &Options, tools: &Tools) -> Result<()> {
             .stdin(Stdio::null()),
     )?;
 
+    let deployed_hashes = existing
+        .as_ref()
+        .and_then(|stack| stack.parameters.get("InlineScriptHashes"))
+        .map(String::as_str);
     let mut parameters = StackParameters {
         domain_prefix,
-        script_hashes,
+        script_hashes: csp_script_hashes(deployed_hashes, &script_hashes),
         api_origin: existing.and_then(|stack| stack.outputs.get("ApiBaseUrl").cloned()),
         local_origin: options.local_origin.clone(),
         mfa: options.mfa.clone(),
@@ -554,6 +558,8 @@ impl StackParameters {
 struct StackState {
     status: String,
     outputs: BTreeMap<String, String>,
+    /// The values the stack was last deployed with.
+    parameters: BTreeMap<String, String>,
 }
 
 impl StackState {
@@ -570,12 +576,21 @@ impl StackState {
             stack_status: String,
             #[serde(default)]
             outputs: Vec<StackOutput>,
+            #[serde(default)]
+            parameters: Vec<StackParameter>,
         }
         #[derive(serde::Deserialize)]
         #[serde(rename_all = "PascalCase")]
         struct StackOutput {
             output_key: String,
             output_value: String,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct StackParameter {
+            parameter_key: String,
+            #[serde(default)]
+            parameter_value: String,
         }
         let answer: Answer = serde_json::from_str(json)
             .context("`aws cloudformation describe-stacks` printed something unexpected")?;
@@ -585,6 +600,11 @@ impl StackState {
                 .outputs
                 .into_iter()
                 .map(|output| (output.output_key, output.output_value))
+                .collect(),
+            parameters: stack
+                .parameters
+                .into_iter()
+                .map(|parameter| (parameter.parameter_key, parameter.parameter_value))
                 .collect(),
         }))
     }
@@ -692,6 +712,34 @@ fn inline_script_hashes(html: &str) -> Vec<String> {
         }
         cursor = body_start + body_len;
     }
+    hashes
+}
+
+/// The `InlineScriptHashes` to deploy: the new build's, then as many of the stack's current ones
+/// (newest first, so the generation before this build) that the new build does not have.
+///
+/// The CSP changes minutes before the new index.html is uploaded and the cache invalidated; until
+/// then visitors still get the old index.html, whose loader must stay allowed. Two generations at
+/// most keep the header within CloudFront's limit; a generation is taken to be as many scripts as
+/// the new build has (one index.html template makes them all). A redeploy of an unchanged build
+/// yields the stack's list unchanged.
+fn csp_script_hashes(deployed: Option<&str>, built: &[String]) -> Vec<String> {
+    let mut hashes: Vec<String> = Vec::new();
+    for hash in built {
+        if !hashes.contains(hash) {
+            hashes.push(hash.clone());
+        }
+    }
+    let generation = hashes.len();
+    let previous: Vec<String> = deployed
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|hash| !hash.is_empty() && !hashes.iter().any(|new| new == hash))
+        .take(generation)
+        .map(str::to_owned)
+        .collect();
+    hashes.extend(previous);
     hashes
 }
 
@@ -1057,15 +1105,20 @@ mod tests {
     #[test]
     fn describe_stacks_answers_are_read() {
         let json = r#"{"Stacks": [{"StackName": "cognito-spa", "StackStatus": "UPDATE_COMPLETE",
+            "Parameters": [{"ParameterKey": "MfaConfiguration", "ParameterValue": "ON"},
+                           {"ParameterKey": "LocalDevOrigin", "ParameterValue": ""}],
             "Outputs": [{"OutputKey": "ClientId", "OutputValue": "abc", "Description": "x"}]}]}"#;
         let state = StackState::from_describe_json(json).unwrap().unwrap();
         assert_eq!(state.status, "UPDATE_COMPLETE");
         assert_eq!(state.output("ClientId").unwrap(), "abc");
+        assert_eq!(state.parameters["MfaConfiguration"], "ON");
+        assert_eq!(state.parameters["LocalDevOrigin"], "");
         assert!(state.check_updatable("cognito-spa", "us-east-1").is_ok());
 
         let creating = r#"{"Stacks": [{"StackStatus": "CREATE_IN_PROGRESS"}]}"#;
         let state = StackState::from_describe_json(creating).unwrap().unwrap();
         assert!(state.outputs.is_empty());
+        assert!(state.parameters.is_empty());
         assert!(state.check_updatable("s", "r").is_err());
 
         let failed = r#"{"Stacks": [{"StackStatus": "ROLLBACK_COMPLETE"}]}"#;
@@ -1082,6 +1135,39 @@ mod tests {
             None
         );
         assert!(StackState::from_describe_json("not json").is_err());
+    }
+
+    #[test]
+    fn the_csp_keeps_the_previous_generation_of_script_hashes() {
+        let hash = |c: char| c.to_string().repeat(43) + "=";
+        let (a, b, c, d) = (hash('a'), hash('b'), hash('c'), hash('d'));
+        // First deployment: only the new build's.
+        assert_eq!(
+            csp_script_hashes(None, std::slice::from_ref(&a)),
+            [a.as_str()]
+        );
+        // Next build: new first, then the one visitors may still have.
+        assert_eq!(
+            csp_script_hashes(Some(a.as_str()), std::slice::from_ref(&b)),
+            [b.clone(), a.clone()]
+        );
+        // And the one after drops the oldest generation.
+        let deployed = format!("{b},{a}");
+        assert_eq!(
+            csp_script_hashes(Some(&deployed), std::slice::from_ref(&c)),
+            [c.clone(), b.clone()]
+        );
+        // An unchanged build redeploys the same list (no change set for the CSP).
+        assert_eq!(
+            csp_script_hashes(Some(&deployed), std::slice::from_ref(&b)),
+            [b.clone(), a.clone()]
+        );
+        // Generations of two scripts keep two of the old ones; duplicates count once.
+        let deployed = format!("{c},{d},{a},{b}");
+        assert_eq!(
+            csp_script_hashes(Some(&deployed), &[a.clone(), b.clone(), b.clone()]),
+            [a, b, c, d]
+        );
     }
 
     #[test]
