@@ -25,16 +25,23 @@ Builds the Lambda and the SPA, deploys infra/template.yaml, writes dist/config.j
 stack outputs, uploads dist/ and invalidates CloudFront. Needs AWS credentials, the AWS CLI, the
 SAM CLI and cargo-lambda (see infra/README.md).
 
+The stack's settings (domain prefix, local origin, MFA, rotation) that a run does not name keep
+what the stack has; a new stack starts from the defaults below.
+
 options:
   --stack-name NAME         CloudFormation stack (default: $COGNITO_SPA_STACK or cognito-spa)
   --region REGION           AWS region (default: $AWS_REGION, $AWS_DEFAULT_REGION or us-east-1)
-  --domain-prefix PREFIX    hosted-UI domain prefix (default: <stack name>-<account id>, without
-                            the words Cognito reserves)
+  --domain-prefix PREFIX    hosted-UI domain prefix (default: <stack name>-<hash of account,
+                            region and stack>, without the words Cognito reserves)
   --local-origin ORIGIN     also allow a locally served SPA, e.g. http://localhost:8080
+  --no-local-origin         stop allowing the local origin given earlier
   --mfa OFF|OPTIONAL|ON     TOTP multi-factor authentication (default OFF)
   --refresh-token-rotation  rotate refresh tokens on every refresh (default off, as in devstack)
+  --no-refresh-token-rotation
+                            stop rotating them
   --token-storage memory|session
-                            where the SPA keeps its tokens (default memory)";
+                            where the SPA keeps its tokens (default memory; not a stack setting:
+                            give it on every run that should not use the default)";
 
 /// Said after every refusal that happens before anything was built or changed.
 const NOTHING_CHANGED: &str = "Nothing was built, deployed or uploaded.";
@@ -64,14 +71,17 @@ enum Invocation {
     Deploy(Options),
 }
 
+/// The stack settings (`domain_prefix` to `refresh_token_rotation`) are `None` when the command
+/// line does not name them: the stack then keeps its current value (see [`choose_parameters`]).
 #[derive(Debug, PartialEq, Eq)]
 struct Options {
     stack_name: String,
     region: String,
     domain_prefix: Option<String>,
+    /// `Some("")`: `--no-local-origin`.
     local_origin: Option<String>,
-    mfa: String,
-    refresh_token_rotation: bool,
+    mfa: Option<String>,
+    refresh_token_rotation: Option<bool>,
     token_storage: String,
 }
 
@@ -86,8 +96,8 @@ impl Invocation {
                 .unwrap_or_else(|| "us-east-1".to_owned()),
             domain_prefix: None,
             local_origin: None,
-            mfa: "OFF".to_owned(),
-            refresh_token_rotation: false,
+            mfa: None,
+            refresh_token_rotation: None,
             token_storage: "memory".to_owned(),
         };
         let mut args = args.iter();
@@ -103,8 +113,10 @@ impl Invocation {
                 "--region" => options.region = value()?,
                 "--domain-prefix" => options.domain_prefix = Some(value()?),
                 "--local-origin" => options.local_origin = Some(value()?),
-                "--mfa" => options.mfa = value()?.to_ascii_uppercase(),
-                "--refresh-token-rotation" => options.refresh_token_rotation = true,
+                "--no-local-origin" => options.local_origin = Some(String::new()),
+                "--mfa" => options.mfa = Some(value()?.to_ascii_uppercase()),
+                "--refresh-token-rotation" => options.refresh_token_rotation = Some(true),
+                "--no-refresh-token-rotation" => options.refresh_token_rotation = Some(false),
                 "--token-storage" => options.token_storage = value()?,
                 other => bail!("unknown option `{other}`\n\n{USAGE}"),
             }
@@ -139,11 +151,19 @@ impl Options {
         if let Some(prefix) = &self.domain_prefix {
             check_domain_prefix(prefix)?;
         }
-        if let Some(origin) = &self.local_origin {
+        if let Some(origin) = self
+            .local_origin
+            .as_deref()
+            .filter(|origin| !origin.is_empty())
+        {
             check_local_origin(origin)?;
         }
-        if !["OFF", "OPTIONAL", "ON"].contains(&self.mfa.as_str()) {
-            bail!("--mfa `{}`: use OFF, OPTIONAL or ON", self.mfa);
+        if let Some(mfa) = self
+            .mfa
+            .as_deref()
+            .filter(|mfa| !["OFF", "OPTIONAL", "ON"].contains(mfa))
+        {
+            bail!("--mfa `{mfa}`: use OFF, OPTIONAL or ON");
         }
         if !["memory", "session"].contains(&self.token_storage.as_str()) {
             bail!(
@@ -353,12 +373,6 @@ fn deploy(options: &Options, tools: &Tools) -> Result<()> {
         "==> deploying stack {stack} to {region} in account {} as {}",
         identity.account, identity.arn
     );
-    let domain_prefix = options
-        .domain_prefix
-        .clone()
-        .unwrap_or_else(|| default_domain_prefix(stack, &identity.account));
-    check_domain_prefix(&domain_prefix)?;
-
     let existing = describe_stack(tools, stack, region)?;
     if let Some(existing) = &existing {
         existing.check_updatable(stack, region)?;
@@ -378,18 +392,17 @@ fn deploy(options: &Options, tools: &Tools) -> Result<()> {
             .stdin(Stdio::null()),
     )?;
 
-    let deployed_hashes = existing
-        .as_ref()
-        .and_then(|stack| stack.parameters.get("InlineScriptHashes"))
-        .map(String::as_str);
-    let mut parameters = StackParameters {
-        domain_prefix,
-        script_hashes: csp_script_hashes(deployed_hashes, &script_hashes),
-        api_origin: existing.and_then(|stack| stack.outputs.get("ApiBaseUrl").cloned()),
-        local_origin: options.local_origin.clone(),
-        mfa: options.mfa.clone(),
-        refresh_token_rotation: options.refresh_token_rotation,
-    };
+    let mut parameters = choose_parameters(
+        options,
+        existing.as_ref(),
+        default_domain_prefix(stack, &identity.account),
+        &script_hashes,
+    );
+    check_domain_prefix(&parameters.domain_prefix)?;
+    println!(
+        "==> stack parameters (given now, else kept from the stack, else defaults):\n  {}",
+        parameters.overrides().join("\n  ")
+    );
     let mut deployed = deploy_stack(tools, stack, region, &parameters)?;
     // The CSP can name the API only once the API exists (see the template's ApiOrigin): on the
     // first deployment, or if the API was replaced, deploy once more with its origin.
@@ -521,6 +534,7 @@ fn deploy_stack(
 }
 
 /// The template's parameters, as `cargo xtask deploy` fills them.
+#[derive(Debug, PartialEq, Eq)]
 struct StackParameters {
     domain_prefix: String,
     script_hashes: Vec<String>,
@@ -550,6 +564,44 @@ impl StackParameters {
             format!("MfaConfiguration={}", self.mfa),
             format!("RefreshTokenRotation={rotation}"),
         ]
+    }
+}
+
+/// The parameters for this run: what the command line gives, else what the stack has now (an
+/// omitted flag must not undo an earlier choice), else the defaults. All of them are passed
+/// explicitly rather than left to the CLI's handling of omitted parameters, so what is printed
+/// is what is deployed.
+fn choose_parameters(
+    options: &Options,
+    existing: Option<&StackState>,
+    default_domain_prefix: String,
+    built_script_hashes: &[String],
+) -> StackParameters {
+    let current = |key: &str| existing.and_then(|stack| stack.parameters.get(key).cloned());
+    StackParameters {
+        domain_prefix: options
+            .domain_prefix
+            .clone()
+            .or_else(|| current("HostedUiDomainPrefix"))
+            .unwrap_or(default_domain_prefix),
+        script_hashes: csp_script_hashes(
+            current("InlineScriptHashes").as_deref(),
+            built_script_hashes,
+        ),
+        api_origin: existing.and_then(|stack| stack.outputs.get("ApiBaseUrl").cloned()),
+        local_origin: options
+            .local_origin
+            .clone()
+            .or_else(|| current("LocalDevOrigin"))
+            .filter(|origin| !origin.is_empty()),
+        mfa: options
+            .mfa
+            .clone()
+            .or_else(|| current("MfaConfiguration"))
+            .unwrap_or_else(|| "OFF".to_owned()),
+        refresh_token_rotation: options.refresh_token_rotation.unwrap_or_else(|| {
+            current("RefreshTokenRotation").is_some_and(|rotation| rotation == "ENABLED")
+        }),
     }
 }
 
@@ -897,9 +949,12 @@ mod tests {
         let plain = options(parse(&[], &[]).unwrap());
         assert_eq!(plain.stack_name, "cognito-spa");
         assert_eq!(plain.region, "us-east-1");
-        assert_eq!(plain.mfa, "OFF");
         assert_eq!(plain.token_storage, "memory");
-        assert!(!plain.refresh_token_rotation);
+        // Stack settings not given: the stack keeps what it has (see choose_parameters).
+        assert_eq!(plain.domain_prefix, None);
+        assert_eq!(plain.local_origin, None);
+        assert_eq!(plain.mfa, None);
+        assert_eq!(plain.refresh_token_rotation, None);
 
         let from_env = options(
             parse(
@@ -960,12 +1015,97 @@ mod tests {
                 region: "ap-southeast-2".into(),
                 domain_prefix: Some("my-login".into()),
                 local_origin: Some("http://localhost:8080".into()),
-                mfa: "OPTIONAL".into(),
-                refresh_token_rotation: true,
+                mfa: Some("OPTIONAL".into()),
+                refresh_token_rotation: Some(true),
                 token_storage: "session".into(),
             }
         );
         assert_eq!(parse(&["--help"], &[]).unwrap(), Invocation::Help);
+
+        let turned_off =
+            options(parse(&["--no-local-origin", "--no-refresh-token-rotation"], &[]).unwrap());
+        assert_eq!(turned_off.local_origin, Some(String::new()));
+        assert_eq!(turned_off.refresh_token_rotation, Some(false));
+    }
+
+    fn stack_with_parameters(parameters: &[(&str, &str)]) -> StackState {
+        StackState {
+            status: "UPDATE_COMPLETE".into(),
+            outputs: outputs(),
+            parameters: parameters
+                .iter()
+                .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_rerun_keeps_the_stack_settings_it_does_not_name() {
+        let built = vec!["b".repeat(43) + "="];
+        let earlier = stack_with_parameters(&[
+            ("HostedUiDomainPrefix", "my-login"),
+            ("InlineScriptHashes", &("a".repeat(43) + "=")),
+            (
+                "ApiOrigin",
+                "https://abc123defg.execute-api.us-east-1.amazonaws.com",
+            ),
+            ("LocalDevOrigin", "http://localhost:8080"),
+            ("MfaConfiguration", "ON"),
+            ("RefreshTokenRotation", "ENABLED"),
+        ]);
+        let default_prefix = || "spa-0123456789".to_owned();
+
+        let plain = options(parse(&[], &[]).unwrap());
+        let kept = choose_parameters(&plain, Some(&earlier), default_prefix(), &built);
+        assert_eq!(
+            kept,
+            StackParameters {
+                domain_prefix: "my-login".into(),
+                script_hashes: vec!["b".repeat(43) + "=", "a".repeat(43) + "="],
+                api_origin: Some("https://abc123defg.execute-api.us-east-1.amazonaws.com".into()),
+                local_origin: Some("http://localhost:8080".into()),
+                mfa: "ON".into(),
+                refresh_token_rotation: true,
+            }
+        );
+
+        let changed = options(
+            parse(
+                &[
+                    "--domain-prefix",
+                    "other-login",
+                    "--no-local-origin",
+                    "--mfa",
+                    "optional",
+                    "--no-refresh-token-rotation",
+                ],
+                &[],
+            )
+            .unwrap(),
+        );
+        let chosen = choose_parameters(&changed, Some(&earlier), default_prefix(), &built);
+        assert_eq!(chosen.domain_prefix, "other-login");
+        assert_eq!(chosen.local_origin, None);
+        assert_eq!(chosen.mfa, "OPTIONAL");
+        assert!(!chosen.refresh_token_rotation);
+
+        // A new stack: the defaults, and no API origin yet.
+        let fresh = choose_parameters(&plain, None, default_prefix(), &built);
+        assert_eq!(
+            fresh,
+            StackParameters {
+                domain_prefix: "spa-0123456789".into(),
+                script_hashes: built.clone(),
+                api_origin: None,
+                local_origin: None,
+                mfa: "OFF".into(),
+                refresh_token_rotation: false,
+            }
+        );
+        // An empty LocalDevOrigin on the stack means none.
+        let without_origin = stack_with_parameters(&[("LocalDevOrigin", "")]);
+        let chosen = choose_parameters(&plain, Some(&without_origin), default_prefix(), &built);
+        assert_eq!(chosen.local_origin, None);
     }
 
     #[test]
