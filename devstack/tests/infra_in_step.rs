@@ -495,6 +495,17 @@ fn the_app_client_matches() {
                     branches[0]
                 ));
             }
+            // Either way, the public client id must not allow signing in by API: the SPA
+            // signs in through managed login only.
+            for branch in &branches[1..] {
+                for flow in entries(branch, &mut unreadable) {
+                    if flow != "ALLOW_REFRESH_TOKEN_AUTH" {
+                        differences.note(format!(
+                            "ExplicitAuthFlows: {flow} lets anyone with the public client id sign in by API"
+                        ));
+                    }
+                }
+            }
             let branch = if local.refresh_token_rotation {
                 &branches[1]
             } else {
@@ -504,10 +515,18 @@ fn the_app_client_matches() {
         }
         _ => entries(flows, &mut unreadable),
     };
+    // devstack's default list names ALLOW_USER_SRP_AUTH, but devstack implements no SRP
+    // (src/cognito/idp_api.rs: USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH only), so that entry
+    // grants nothing there; the deployed client leaves SRP out, as the SPA never uses it.
+    let local_flows = local
+        .explicit_auth_flows
+        .iter()
+        .filter(|flow| *flow != "ALLOW_USER_SRP_AUTH")
+        .cloned();
     differences.compare(
         "ExplicitAuthFlows",
         sorted(deployed_flows),
-        sorted(local.explicit_auth_flows.iter().cloned()),
+        sorted(local_flows),
     );
 
     // devstack's clients are public and code-only; so must the deployed one be.
