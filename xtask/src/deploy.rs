@@ -1390,6 +1390,45 @@ mod tests {
     }
 
     #[test]
+    fn the_api_access_log_shows_authorizer_refusals_and_no_credentials() {
+        let template = std::fs::read_to_string(project_root().join(TEMPLATE)).unwrap();
+        // The folded `Format: >-` block under the API's AccessLogSettings, as one line.
+        let format: Vec<&str> = template
+            .split("AccessLogSettings:")
+            .nth(1)
+            .and_then(|rest| rest.split("Format: >-\n").nth(1))
+            .unwrap()
+            .lines()
+            .take_while(|line| line.starts_with("          "))
+            .map(str::trim)
+            .collect();
+        let format: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&format.join(" ")).unwrap();
+        let variables: Vec<&str> = format.values().filter_map(|value| value.as_str()).collect();
+        for wanted in [
+            "$context.requestId",
+            "$context.routeKey",
+            "$context.status",
+            "$context.authorizer.error",
+            "$context.integrationErrorMessage",
+        ] {
+            assert!(
+                variables.contains(&wanted),
+                "{wanted} missing: {variables:?}"
+            );
+        }
+        for variable in variables {
+            let lower = variable.to_ascii_lowercase();
+            assert!(
+                !["header", "querystring", "authorization"]
+                    .iter()
+                    .any(|secret| lower.contains(secret)),
+                "{variable} may log credentials or query strings"
+            );
+        }
+    }
+
+    #[test]
     fn inline_scripts_are_hashed_as_a_csp_expects() {
         // The CSP3 spec's example: `alert('Hello, world.');` hashes to this value.
         let html = "<html><head><script>alert('Hello, world.');</script></head></html>";
