@@ -201,9 +201,10 @@ fn check_domain_prefix(prefix: &str) -> Result<()> {
     Ok(())
 }
 
-/// The default prefix: the stack name without Cognito's reserved words, plus the account id,
-/// which makes it unique (prefixes are global per region).
-fn default_domain_prefix(stack_name: &str, account: &str) -> String {
+/// The default prefix: the stack name without Cognito's reserved words, plus a short hash of
+/// account, region and stack, which makes it unique in practice (prefixes are global per region)
+/// without showing every visitor the account id.
+fn default_domain_prefix(stack_name: &str, account: &str, region: &str) -> String {
     let mut base = stack_name.to_ascii_lowercase();
     for word in RESERVED_IN_DOMAIN_PREFIX {
         base = base.replace(word, "");
@@ -214,7 +215,14 @@ fn default_domain_prefix(stack_name: &str, account: &str) -> String {
     } else {
         words.join("-")
     };
-    format!("{base}-{account}")
+    let digest = Sha256::digest(format!("{account}\n{region}\n{stack_name}"));
+    // 10 hex digits (40 bits); the stack name (at most 40) keeps the prefix within 63.
+    let suffix: String = digest
+        .iter()
+        .take(5)
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    format!("{base}-{suffix}")
 }
 
 /// Cognito accepts plain-http redirect URLs only for localhost (the template checks the same).
@@ -395,7 +403,7 @@ fn deploy(options: &Options, tools: &Tools) -> Result<()> {
     let mut parameters = choose_parameters(
         options,
         existing.as_ref(),
-        default_domain_prefix(stack, &identity.account),
+        default_domain_prefix(stack, &identity.account, region),
         &script_hashes,
     );
     check_domain_prefix(&parameters.domain_prefix)?;
@@ -1148,21 +1156,36 @@ mod tests {
     }
 
     #[test]
-    fn the_default_domain_prefix_drops_reserved_words_and_adds_the_account() {
-        assert_eq!(
-            default_domain_prefix("cognito-spa", "123456789012"),
-            "spa-123456789012"
-        );
-        assert_eq!(
-            default_domain_prefix("Cognito", "123456789012"),
-            "spa-123456789012"
-        );
-        assert_eq!(
-            default_domain_prefix("my-aws-demo", "123456789012"),
-            "my-demo-123456789012"
-        );
-        for stack in ["cognito-spa", "Cognito", "amazon-aws-cognito", "x"] {
-            let prefix = default_domain_prefix(stack, "123456789012");
+    fn the_default_domain_prefix_drops_reserved_words_and_hides_the_account() {
+        let account = "123456789012";
+        let prefix = |stack: &str, region: &str| default_domain_prefix(stack, account, region);
+        let suffix = |prefix: &str| prefix.rsplit('-').next().unwrap_or_default().to_owned();
+
+        // `printf '123456789012\nus-east-1\ncognito-spa' | sha256sum`, first 10 hex digits.
+        assert_eq!(prefix("cognito-spa", "us-east-1"), "spa-297f909759");
+        assert!(prefix("my-aws-demo", "us-east-1").starts_with("my-demo-"));
+        assert!(prefix("Cognito", "us-east-1").starts_with("spa-"));
+        // Deterministic, and different for another account, region or stack.
+        assert_eq!(prefix("demo", "eu-west-1"), prefix("demo", "eu-west-1"));
+        let others = [
+            default_domain_prefix("demo", "210987654321", "eu-west-1"),
+            prefix("demo", "eu-central-1"),
+            prefix("demo2", "eu-west-1"),
+        ];
+        for other in &others {
+            assert_ne!(suffix(other), suffix(&prefix("demo", "eu-west-1")));
+        }
+        let longest_stack = format!("a{}", "b".repeat(39));
+        for stack in [
+            "cognito-spa",
+            "Cognito",
+            "amazon-aws-cognito",
+            "x",
+            &longest_stack,
+        ] {
+            let prefix = prefix(stack, "us-east-1");
+            assert!(!prefix.contains(account), "{prefix}");
+            assert_eq!(suffix(&prefix).len(), 10, "{prefix}");
             assert!(
                 check_domain_prefix(&prefix).is_ok(),
                 "{stack} gave {prefix}"
@@ -1175,7 +1198,7 @@ mod tests {
             ("SpaUrl", "https://d111111abcdef8.cloudfront.net"),
             (
                 "HostedUiUrl",
-                "https://spa-123456789012.auth.us-east-1.amazoncognito.com",
+                "https://spa-297f909759.auth.us-east-1.amazoncognito.com",
             ),
             (
                 "Issuer",
@@ -1211,7 +1234,7 @@ mod tests {
         assert_eq!(
             value,
             serde_json::json!({
-                "hosted_ui_url": "https://spa-123456789012.auth.us-east-1.amazoncognito.com",
+                "hosted_ui_url": "https://spa-297f909759.auth.us-east-1.amazoncognito.com",
                 "issuer": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123",
                 "client_id": "1example23456789",
                 "redirect_uri": "https://d111111abcdef8.cloudfront.net/callback",
