@@ -449,13 +449,18 @@ fn deploy(options: &Options, tools: &Tools) -> Result<()> {
     Ok(())
 }
 
-/// `cargo lambda build` into the zip that the template's `CodeUri` names.
-fn build_lambda(tools: &Tools) -> Result<()> {
-    println!("==> building the Lambda (cargo lambda, arm64)");
-    cmd::run(cmd::command(&tools.cargo).args([
+/// The Cargo profile the Lambda is built with: the root Cargo.toml's `server` profile (speed),
+/// not `release`, which is tuned for the size of the wasm bundle.
+const LAMBDA_PROFILE: &str = "server";
+
+/// `cargo lambda build` arguments. Whatever the profile, cargo-lambda writes
+/// `<lambda dir>/<binary>/bootstrap.zip`, the template's `CodeUri`.
+fn lambda_build_args() -> [&'static str; 13] {
+    [
         "lambda",
         "build",
-        "--release",
+        "--profile",
+        LAMBDA_PROFILE,
         "--arm64",
         "--package",
         "api",
@@ -465,7 +470,13 @@ fn build_lambda(tools: &Tools) -> Result<()> {
         "zip",
         "--lambda-dir",
         LAMBDA_DIR,
-    ]))?;
+    ]
+}
+
+/// `cargo lambda build` into the zip that the template's `CodeUri` names.
+fn build_lambda(tools: &Tools) -> Result<()> {
+    println!("==> building the Lambda (cargo lambda, arm64, profile {LAMBDA_PROFILE})");
+    cmd::run(cmd::command(&tools.cargo).args(lambda_build_args()))?;
     let zip = project_root()
         .join(LAMBDA_DIR)
         .join(LAMBDA_BIN)
@@ -1449,6 +1460,28 @@ mod tests {
                 "{variable} may log credentials or query strings"
             );
         }
+    }
+
+    #[test]
+    fn the_lambda_is_built_with_the_servers_profile() {
+        let args = lambda_build_args();
+        let profile = args
+            .iter()
+            .position(|arg| *arg == "--profile")
+            .and_then(|at| args.get(at + 1));
+        assert_eq!(profile, Some(&LAMBDA_PROFILE));
+        // Cargo refuses --release together with --profile.
+        assert!(!args.contains(&"--release"), "{args:?}");
+        let manifest: toml::Table =
+            toml::from_str(&std::fs::read_to_string(project_root().join("Cargo.toml")).unwrap())
+                .unwrap();
+        let server = &manifest["profile"][LAMBDA_PROFILE];
+        assert_eq!(server["inherits"].as_str(), Some("release"));
+        assert_ne!(
+            server.get("opt-level").and_then(toml::Value::as_str),
+            Some("z"),
+            "the server profile should optimise for speed"
+        );
     }
 
     #[test]
