@@ -9,7 +9,9 @@ use std::{
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use devstack::Clock;
-use devstack::gateway::{self, ApiConfig, AuthorizerKind, JwtAuthorizer, MAX_PAYLOAD_BYTES};
+use devstack::gateway::{
+    self, ApiConfig, AuthorizerKind, Integration, JwtAuthorizer, MAX_PAYLOAD_BYTES, RouteConfig,
+};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, jwk::JwkSet};
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use rsa::{RsaPrivateKey, pkcs1::EncodeRsaPrivateKey, traits::PublicKeyParts};
@@ -675,6 +677,70 @@ async fn a_preflight_from_the_spa_is_answered_without_the_authorizer() {
         assert_eq!(answer.header("www-authenticate"), None);
         answer.assert_request_id();
     }
+}
+
+/// A route for every method and path, behind the JWT authorizer (API Gateway's CORS trap).
+fn any_proxy_behind_the_authorizer() -> ApiConfig {
+    let mut config = ApiConfig::default();
+    config.routes.push(RouteConfig {
+        method: "ANY".into(),
+        path: "/{proxy+}".into(),
+        integration: Integration::Api,
+        authorizer: AuthorizerKind::Jwt,
+        authorization_scopes: vec![],
+    });
+    config
+}
+
+#[tokio::test]
+async fn a_route_that_catches_options_with_an_authorizer_refuses_the_preflight() {
+    let gateway = start(any_proxy_behind_the_authorizer()).await;
+    for path in ["/echo", "/nowhere/deeper"] {
+        let answer = gateway
+            .preflight(path, SPA_ORIGIN, "POST", "authorization, content-type")
+            .await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(answer.body, json!({"message": "Unauthorized"}));
+        assert_eq!(answer.header("www-authenticate"), Some("Bearer"));
+        answer.assert_request_id();
+        assert_eq!(
+            answer.header("access-control-allow-origin"),
+            Some(SPA_ORIGIN),
+            "CORS headers are added to the refusal as to any 401"
+        );
+        assert_eq!(answer.header("access-control-allow-methods"), None);
+    }
+}
+
+#[tokio::test]
+async fn an_options_route_without_an_authorizer_lets_the_gateway_answer_the_preflight() {
+    let mut config = any_proxy_behind_the_authorizer();
+    config.routes.push(RouteConfig {
+        method: "OPTIONS".into(),
+        path: "/{proxy+}".into(),
+        integration: Integration::Api,
+        authorizer: AuthorizerKind::None,
+        authorization_scopes: vec![],
+    });
+    let gateway = start(config).await;
+    let answer = gateway
+        .preflight("/echo", SPA_ORIGIN, "POST", "authorization, content-type")
+        .await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT, "{answer:?}");
+    assert_eq!(
+        answer.header("access-control-allow-origin"),
+        Some(SPA_ORIGIN)
+    );
+    assert_eq!(
+        answer.header("access-control-allow-methods"),
+        Some("GET,POST,OPTIONS")
+    );
+    answer.assert_request_id();
+    // Other methods still go through the catch-all route and its authorizer.
+    assert_eq!(
+        gateway.get("/nowhere", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! CORS with API Gateway's semantics (AWS developer guide, "http-api-cors"):
 //! - a preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) is answered by the
-//!   gateway itself, before routing and without the authorizer, for any path: `204` with
+//!   gateway itself, without the integration, for any path (unless a route that catches
+//!   `OPTIONS` there has the JWT authorizer, which then refuses it: see the gateway docs): `204` with
 //!   `Access-Control-Allow-Origin/-Methods/-Headers/-Max-Age` when the origin, the method and
 //!   every requested header are allowed; a plain `204` without any CORS header otherwise (so the
 //!   browser refuses the real request);

@@ -35,7 +35,10 @@
 //!
 //! 1. Every response gets a fresh request id as `x-request-id` and `apigw-requestid` (API
 //!    Gateway's own header); the same id is `requestContext.requestId`.
-//! 2. A CORS preflight is answered here (see the `cors` module docs), before routing.
+//! 2. A CORS preflight is answered here (see the `cors` module docs), without the integration.
+//!    As on API Gateway, a route that catches `OPTIONS` on the path (`ANY /{proxy+}`) runs its
+//!    JWT authorizer first, so such a preflight gets the authorizer's 401 (with CORS headers as
+//!    in step 7); an `OPTIONS /{proxy+}` route without an authorizer is the known fix.
 //! 3. Routing: the most specific route wins; no match (also: right path, wrong method) is
 //!    404 `{"message":"Not Found"}`.
 //! 4. The body is read up to [`MAX_PAYLOAD_BYTES`] (API Gateway's 10 MB payload quota); more is
@@ -63,7 +66,7 @@ use axum::{
     Json, Router,
     body::Body,
     extract::{ConnectInfo, Request, State},
-    http::{HeaderName, HeaderValue, StatusCode, header, request::Parts},
+    http::{HeaderName, HeaderValue, Method, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
 };
 use base64::{Engine as _, engine::general_purpose::STANDARD};
@@ -152,19 +155,21 @@ impl IntoResponse for GatewayError {
 
 async fn handle(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
     let request_id = new_request_id();
-    let mut response = match gateway.cors.preflight(&request) {
-        Some(preflight) => preflight,
-        None => {
-            let origin = request.headers().get(header::ORIGIN).cloned();
-            let mut response = gateway
-                .dispatch(request, &request_id)
-                .await
-                .unwrap_or_else(IntoResponse::into_response);
-            gateway.cors.apply(origin.as_ref(), &mut response);
-            response
-        }
+    let origin = request.headers().get(header::ORIGIN).cloned();
+    let answer = match gateway.cors.preflight(&request) {
+        Some(preflight) => match gateway.authorize_preflight(&request) {
+            Ok(()) => return with_request_id(preflight, &request_id),
+            Err(refusal) => Err(refusal),
+        },
+        None => gateway.dispatch(request, &request_id).await,
     };
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
+    let mut response = answer.unwrap_or_else(IntoResponse::into_response);
+    gateway.cors.apply(origin.as_ref(), &mut response);
+    with_request_id(response, &request_id)
+}
+
+fn with_request_id(mut response: Response, request_id: &str) -> Response {
+    if let Ok(value) = HeaderValue::from_str(request_id) {
         response.headers_mut().insert(X_REQUEST_ID, value.clone());
         response.headers_mut().insert(APIGW_REQUEST_ID, value);
     }
@@ -172,6 +177,24 @@ async fn handle(State(gateway): State<Arc<Gateway>>, request: Request) -> Respon
 }
 
 impl Gateway {
+    /// API Gateway's trap, reproduced: a preflight is the gateway's to answer unless a route
+    /// catches `OPTIONS` on its path (`ANY /{proxy+}`, say); then that route's JWT authorizer
+    /// runs first, and a preflight (which carries no token) gets its 401. The known fix, an
+    /// `OPTIONS /{proxy+}` route without an authorizer, lets the gateway answer it again.
+    fn authorize_preflight(&self, request: &Request) -> Result<(), GatewayError> {
+        let Some(matched) = self.routes.find(&Method::OPTIONS, request.uri().path()) else {
+            return Ok(());
+        };
+        match matched.route.authorizer {
+            AuthorizerKind::None => Ok(()),
+            AuthorizerKind::Jwt => {
+                self.authorizer
+                    .authorize(request.headers(), &matched.route.scopes)?;
+                Ok(())
+            }
+        }
+    }
+
     async fn dispatch(&self, request: Request, request_id: &str) -> Result<Response, GatewayError> {
         let (parts, body) = request.into_parts();
         let matched = self
@@ -298,7 +321,6 @@ fn new_request_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::Method;
 
     #[test]
     fn the_integration_gets_the_payload_2_0_request_context() {
