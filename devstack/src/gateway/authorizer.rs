@@ -6,9 +6,10 @@
 //!   key of the issuer's JWKS;
 //! - `iss` equals the configured issuer; `aud`, or `client_id` when there is no `aud`, is one of
 //!   the configured audiences;
-//! - `exp` is not in the past, `nbf` and `iat` are not in the future, by the stand-in's
-//!   [`Clock`] (no leeway: the Cognito side issues tokens by the same clock, so advancing it in a
-//!   test expires tokens here too and never makes new ones look issued in the future);
+//! - `exp` is after now (a token is refused in the second it expires), `nbf` and `iat` are not
+//!   in the future, by the stand-in's [`Clock`] (no leeway: the Cognito side issues tokens by
+//!   the same clock, so advancing it in a test expires tokens here too and never makes new ones
+//!   look issued in the future);
 //! - a route with authorization scopes needs one of them in the token's `scope` (or `scp`).
 //!
 //! Every failure is 401 `{"message":"Unauthorized"}` with `www-authenticate: Bearer scope=""
@@ -269,7 +270,8 @@ impl JwtAuthorizer {
         if !self.audience_matches(claims) {
             return Err(InvalidToken("the token does not have a valid audience"));
         }
-        self.check_times(claims)?;
+        // Whole seconds, as the Cognito side stamps its tokens.
+        check_times(claims, self.clock.now_secs())?;
         Ok(verified)
     }
 
@@ -306,31 +308,6 @@ impl JwtAuthorizer {
                     _ => "the token is malformed",
                 })
             })
-    }
-
-    /// `exp` not passed, `nbf` and `iat` not to come, by the stack's clock (no leeway).
-    fn check_times(&self, claims: &Map<String, Value>) -> Result<(), AuthorizerError> {
-        use AuthorizerError::InvalidToken;
-        // Whole seconds, as the Cognito side stamps its tokens.
-        let now = self.clock.now_secs() as f64;
-        let time = |name: &str, not_a_number: &'static str| match claims.get(name) {
-            None => Ok(None),
-            Some(value) => value.as_f64().map(Some).ok_or(InvalidToken(not_a_number)),
-        };
-        // Present and a whole number: jsonwebtoken's required-claim check has seen to that.
-        let exp = time("exp", "the token has no exp claim")?;
-        if exp.is_some_and(|exp| exp < now) {
-            return Err(InvalidToken("the token has expired"));
-        }
-        let nbf = time("nbf", "the token's nbf is not a number")?;
-        if nbf.is_some_and(|nbf| nbf > now) {
-            return Err(InvalidToken("the token is not valid yet"));
-        }
-        let iat = time("iat", "the token's iat is not a number")?;
-        if iat.is_some_and(|iat| iat > now) {
-            return Err(InvalidToken("the token was issued in the future"));
-        }
-        Ok(())
     }
 
     /// `aud` (a string or an array) when present, else `client_id`.
@@ -452,9 +429,49 @@ pub fn claim_to_string(value: &Value) -> String {
     }
 }
 
+/// `exp` after `now`, `nbf` and `iat` not after it (no leeway): a token is refused in the second
+/// it expires, as AWS's "exp after now" says.
+fn check_times(claims: &Map<String, Value>, now: u64) -> Result<(), AuthorizerError> {
+    use AuthorizerError::InvalidToken;
+    let now = now as f64;
+    let time = |name: &str, not_a_number: &'static str| match claims.get(name) {
+        None => Ok(None),
+        Some(value) => value.as_f64().map(Some).ok_or(InvalidToken(not_a_number)),
+    };
+    // Present and a whole number: jsonwebtoken's required-claim check has seen to that.
+    let exp = time("exp", "the token has no exp claim")?;
+    if exp.is_some_and(|exp| exp <= now) {
+        return Err(InvalidToken("the token has expired"));
+    }
+    let nbf = time("nbf", "the token's nbf is not a number")?;
+    if nbf.is_some_and(|nbf| nbf > now) {
+        return Err(InvalidToken("the token is not valid yet"));
+    }
+    let iat = time("iat", "the token's iat is not a number")?;
+    if iat.is_some_and(|iat| iat > now) {
+        return Err(InvalidToken("the token was issued in the future"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_is_refused_in_the_second_it_expires() {
+        let claims = json!({"exp": 1_000, "nbf": 900, "iat": 900});
+        let claims = claims.as_object().expect("object");
+        assert_eq!(check_times(claims, 999), Ok(()));
+        assert_eq!(
+            check_times(claims, 1_000),
+            Err(AuthorizerError::InvalidToken("the token has expired"))
+        );
+        assert_eq!(
+            check_times(claims, 899),
+            Err(AuthorizerError::InvalidToken("the token is not valid yet"))
+        );
+    }
 
     #[test]
     fn claims_are_stringified_like_api_gateway() {
