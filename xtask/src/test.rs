@@ -113,6 +113,10 @@ pub fn run(args: &[String]) -> Result<()> {
     step("cfn-lint infra/template.yaml", &mut |_| {
         cmd::run(cmd::command(venv_dir().join("bin/cfn-lint")).arg("infra/template.yaml"))
     });
+    // cfn-lint 1.x no longer runs the SAM transform: lint what CloudFormation will really get.
+    step("cfn-lint after the SAM transform", &mut |_| {
+        cmd::run(cmd::command(venv_dir().join("bin/python")).arg("infra/lint_sam_transform.py"))
+    });
 
     println!("\n==> summary");
     for outcome in &outcomes {
