@@ -431,18 +431,19 @@ pub(super) async fn login_submit(
         );
     }
     // One message for an unknown user and a wrong password: no user enumeration. Password
-    // hashing is CPU work: off the async workers.
+    // hashing is CPU and memory work: off the async workers, a bounded number at a time.
     let checker = state.clone();
     let (username, password) = (form.username.clone(), form.password);
-    let user = tokio::task::spawn_blocking(move || {
-        checker
-            .users
-            .authenticate(&username, &password)
-            .map(|u| u.username.clone())
-    })
-    .await
-    .ok()
-    .flatten();
+    let user = state
+        .password_checks
+        .run(move || {
+            checker
+                .users
+                .authenticate(&username, &password)
+                .map(|u| u.username.clone())
+        })
+        .await
+        .flatten();
     let Some(username) = user else {
         return state.login_page(
             &request,

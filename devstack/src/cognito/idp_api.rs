@@ -111,10 +111,20 @@ pub(super) async fn dispatch(
         .unwrap_or_default();
     let result = match target.strip_prefix(TARGET_PREFIX) {
         Some("InitiateAuth") => match read_json(body).await {
-            // Password hashing is CPU work: off the async workers.
-            Ok(request) => tokio::task::spawn_blocking(move || state.initiate_auth(request))
-                .await
-                .unwrap_or_else(|e| Err(aws_error("InternalErrorException", e.to_string()))),
+            // Password hashing is CPU and memory work: off the async workers, bounded.
+            Ok(request) => {
+                let checker = state.clone();
+                state
+                    .password_checks
+                    .run(move || checker.initiate_auth(request))
+                    .await
+                    .unwrap_or_else(|| {
+                        Err(aws_error(
+                            "InternalErrorException",
+                            "the password check failed",
+                        ))
+                    })
+            }
             Err(error) => Err(error),
         },
         Some(operation) if !operation.is_empty() => Err(aws_error(

@@ -14,6 +14,7 @@ mod token;
 mod tokens;
 mod userinfo;
 
+use std::num::NonZero;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
@@ -24,6 +25,7 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tokio::sync::Semaphore;
 use tower_http::cors::{Any, CorsLayer};
 use url::Url;
 
@@ -53,6 +55,7 @@ pub struct CognitoState {
     /// The issuer, e.g. `http://localhost:9229/us-east-1_DevStack01`.
     pub issuer: String,
     grants: Mutex<Grants>,
+    password_checks: PasswordChecks,
 }
 
 impl CognitoState {
@@ -73,6 +76,7 @@ impl CognitoState {
             hosted_ui,
             issuer,
             grants: Mutex::new(Grants::default()),
+            password_checks: PasswordChecks::per_core(),
         }
     }
 
@@ -90,6 +94,42 @@ impl CognitoState {
 
     fn endpoint(&self, path: &str) -> String {
         format!("{}{path}", self.hosted_ui.as_str().trim_end_matches('/'))
+    }
+}
+
+/// Runs password checks on the blocking pool, at most one per core at a time: each argon2 check
+/// takes ~19 MiB and a core's worth of work, so a burst of sign-ins waits for a permit instead
+/// of filling tokio's 512 blocking threads (and gigabytes of memory).
+#[derive(Debug, Clone)]
+struct PasswordChecks {
+    permits: Arc<Semaphore>,
+}
+
+impl PasswordChecks {
+    fn per_core() -> Self {
+        Self::new(std::thread::available_parallelism().map_or(1, NonZero::get))
+    }
+
+    fn new(permits: usize) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(permits)),
+        }
+    }
+
+    /// `check`'s result, or `None` if it panicked. The permit stays with the blocking task, so a
+    /// caller that goes away does not free it while the work still runs.
+    async fn run<T: Send + 'static>(
+        &self,
+        check: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
+        // The semaphore is never closed, so acquiring only waits.
+        let permit = self.permits.clone().acquire_owned().await.ok()?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            check()
+        })
+        .await
+        .ok()
     }
 }
 
@@ -216,4 +256,51 @@ fn no_store(mut response: Response) -> Response {
 
 fn json_response(status: axum::http::StatusCode, body: &impl Serialize) -> Response {
     no_store((status, Json(body)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    #[tokio::test]
+    async fn password_checks_run_no_more_at_once_than_there_are_permits() {
+        let checks = PasswordChecks::new(2);
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let gate = Arc::new(Mutex::new(gate));
+        let jobs: Vec<_> = (0..5)
+            .map(|_| {
+                let (checks, running, most, gate) =
+                    (checks.clone(), running.clone(), most.clone(), gate.clone());
+                tokio::spawn(async move {
+                    checks
+                        .run(move || {
+                            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                            most.fetch_max(now, Ordering::SeqCst);
+                            let _ = gate.lock().map(|gate| gate.recv());
+                            running.fetch_sub(1, Ordering::SeqCst);
+                        })
+                        .await
+                })
+            })
+            .collect();
+
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while running.load(Ordering::SeqCst) < 2 {
+            assert!(Instant::now() < deadline, "two checks never started");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(checks.permits.available_permits(), 0);
+        for _ in 0..5 {
+            release.send(()).expect("a check waits");
+        }
+        for job in jobs {
+            assert_eq!(job.await.expect("joined"), Some(()));
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 2);
+        assert_eq!(checks.permits.available_permits(), 2);
+    }
 }
