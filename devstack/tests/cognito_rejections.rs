@@ -331,6 +331,36 @@ async fn authorize_refusals() {
         let answer = harness.get(&harness.authorize_url(&pkce, extra)).await;
         assert_redirected_error(&answer, &harness, error);
     }
+    // Over-long state and nonce: refused, and the long state is not echoed back.
+    let long = "s".repeat(2049);
+    let answer = harness
+        .get(&harness.authorize_url(&pkce, &[("state", &long)]))
+        .await;
+    assert_eq!(answer.status, StatusCode::FOUND, "{}", answer.body);
+    assert_eq!(
+        answer.location_param("error").as_deref(),
+        Some("invalid_request")
+    );
+    assert!(
+        answer
+            .location_param("error_description")
+            .is_some_and(|d| d.contains("state is longer than 2048 bytes"))
+    );
+    assert_eq!(answer.location_param("state"), None);
+    let answer = harness
+        .get(&harness.authorize_url(&pkce, &[("nonce", &long)]))
+        .await;
+    assert_redirected_error(&answer, &harness, "invalid_request");
+    assert!(
+        answer
+            .location_param("error_description")
+            .is_some_and(|d| d.contains("nonce is longer than 2048 bytes"))
+    );
+    // 2048 bytes are still fine: the login page is shown.
+    let fits = "s".repeat(2048);
+    harness
+        .open_login_page(&harness.authorize_url(&pkce, &[("state", &fits), ("nonce", &fits)]))
+        .await;
     // A challenge without a method defaults to plain (RFC 7636 4.3), which is refused.
     let mut url = url::Url::parse(&harness.cognito("/oauth2/authorize")).unwrap();
     url.query_pairs_mut()

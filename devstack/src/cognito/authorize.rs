@@ -13,7 +13,8 @@ use subtle::ConstantTimeEq;
 use url::Url;
 
 use super::grants::{
-    CODE_LIFETIME_SECS, CodeGrant, LoginSession, SESSION_LIFETIME_SECS, random_handle,
+    CODE_LIFETIME_SECS, CodeGrant, LoginSession, MAX_LIVE_CODES, SESSION_LIFETIME_SECS,
+    random_handle,
 };
 use super::login_page::{LoginPage, error_page};
 use super::{CognitoState, read_form};
@@ -23,6 +24,10 @@ use crate::config::AppClientConfig;
 const SESSION_COOKIE: &str = "cognito";
 /// The CSRF cookie of the login form (Cognito's name); the form echoes it in `_csrf`.
 const CSRF_COOKIE: &str = "XSRF-TOKEN";
+
+/// The longest `state` or `nonce` accepted (devstack's bound; Cognito documents none). Both are
+/// kept with the code until it is used, and a client needs a few dozen random bytes at most.
+const MAX_STATE_OR_NONCE_BYTES: usize = 2048;
 
 /// Query parameters of `/oauth2/authorize` (and `/login`, which carries them on).
 #[derive(Debug, Deserialize)]
@@ -134,6 +139,19 @@ impl CognitoState {
             .ok_or(AuthorizeError::Page(
                 "The redirect_uri is missing or is not one of this app client's callback URLs.",
             ))?;
+        if params
+            .state
+            .as_ref()
+            .is_some_and(|state| state.len() > MAX_STATE_OR_NONCE_BYTES)
+        {
+            // Not echoed: a state that long would only bloat the redirect.
+            return Err(AuthorizeError::Redirect {
+                redirect_uri: Box::new(redirect_uri),
+                error: "invalid_request",
+                description: format!("state is longer than {MAX_STATE_OR_NONCE_BYTES} bytes"),
+                state: None,
+            });
+        }
         let state = params.state.clone();
         let refuse = |error: &'static str, description: &str| AuthorizeError::Redirect {
             redirect_uri: Box::new(redirect_uri.clone()),
@@ -157,6 +175,16 @@ impl CognitoState {
                 ));
             }
             None => return Err(refuse("invalid_request", "response_type is missing")),
+        }
+        if params
+            .nonce
+            .as_ref()
+            .is_some_and(|nonce| nonce.len() > MAX_STATE_OR_NONCE_BYTES)
+        {
+            return Err(refuse(
+                "invalid_request",
+                &format!("nonce is longer than {MAX_STATE_OR_NONCE_BYTES} bytes"),
+            ));
         }
         let code_challenge = match (
             params.code_challenge.as_deref(),
@@ -269,7 +297,17 @@ impl CognitoState {
             auth_time,
             expires_at: now + CODE_LIFETIME_SECS,
         };
-        let code = self.grants().insert_code(grant, now);
+        let Some(code) = self.grants().insert_code(grant, now) else {
+            return AuthorizeError::Redirect {
+                redirect_uri: Box::new(request.redirect_uri.clone()),
+                error: "server_error",
+                description: format!(
+                    "more than {MAX_LIVE_CODES} authorization codes are waiting to be used; try again when some have expired ({CODE_LIFETIME_SECS} s)"
+                ),
+                state: request.state.clone(),
+            }
+            .into_response();
+        };
         let mut location = request.redirect_uri.clone();
         {
             let mut pairs = location.query_pairs_mut();

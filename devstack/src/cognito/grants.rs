@@ -1,7 +1,7 @@
 //! What the pool remembers between requests: authorization codes, managed-login sessions,
 //! refresh tokens and revoked sign-ins. All in memory; a restart forgets them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -9,6 +9,9 @@ use rand::RngCore;
 
 /// Codes live 5 minutes (Cognito).
 pub const CODE_LIFETIME_SECS: u64 = 5 * 60;
+/// At most this many unused, unexpired codes at once (devstack's bound, so a loop of sign-ins
+/// cannot grow memory without end); over it, `/oauth2/authorize` redirects with `server_error`.
+pub const MAX_LIVE_CODES: usize = 10_000;
 /// The managed-login session cookie lives 1 hour (Cognito).
 pub const SESSION_LIFETIME_SECS: u64 = 60 * 60;
 
@@ -69,7 +72,9 @@ pub struct Grants {
     codes: HashMap<String, CodeGrant>,
     sessions: HashMap<String, LoginSession>,
     refresh_tokens: HashMap<String, RefreshGrant>,
-    revoked_origins: HashSet<String>,
+    /// Revoked `origin_jti`s, each with the moment from which no access token of it can be
+    /// alive any more; then it is forgotten.
+    revoked_origins: HashMap<String, u64>,
 }
 
 /// 32 random bytes, base64url: opaque handles for sessions, CSRF and refresh tokens.
@@ -80,14 +85,18 @@ pub fn random_handle() -> String {
 }
 
 impl Grants {
-    /// Stores a code (a UUID, like Cognito's) and returns it. Expired codes and sessions are
-    /// dropped on the way, so unused ones do not pile up.
-    pub fn insert_code(&mut self, grant: CodeGrant, now: u64) -> String {
+    /// Stores a code (a UUID, like Cognito's) and returns it, or `None` when
+    /// [`MAX_LIVE_CODES`] unexpired codes are waiting. Expired codes and sessions are dropped on
+    /// the way, so unused ones do not pile up.
+    pub fn insert_code(&mut self, grant: CodeGrant, now: u64) -> Option<String> {
         self.codes.retain(|_, g| g.expires_at > now);
         self.sessions.retain(|_, s| s.expires_at > now);
+        if self.codes.len() >= MAX_LIVE_CODES {
+            return None;
+        }
         let code = uuid::Uuid::new_v4().to_string();
         self.codes.insert(code.clone(), grant);
-        code
+        Some(code)
     }
 
     /// Removes and returns a code's grant: a code works at most once, even when the request
@@ -132,7 +141,7 @@ impl Grants {
     pub fn refresh_grant(&self, token: &str, now: u64) -> Option<&RefreshGrant> {
         self.refresh_tokens
             .get(token)
-            .filter(|g| g.expires_at > now && !self.revoked_origins.contains(&g.origin_jti))
+            .filter(|g| g.expires_at > now && !self.revoked_origins.contains_key(&g.origin_jti))
     }
 
     /// Forgets a refresh token (rotation retires the old one at once: a grace period of 0 s).
@@ -145,17 +154,87 @@ impl Grants {
         self.refresh_tokens.get(token).map(|g| g.client_id.as_str())
     }
 
-    /// Revokes a refresh token and every token of the same sign-in (same `origin_jti`).
-    pub fn revoke(&mut self, token: &str) {
+    /// Revokes a refresh token and every token of the same sign-in (same `origin_jti`). The
+    /// revocation is remembered for `access_token_lifetime` seconds (the longest any client's
+    /// access tokens live): after that, every access token of the sign-in has expired anyway.
+    /// Revocations older than that are forgotten on the way.
+    pub fn revoke(&mut self, token: &str, now: u64, access_token_lifetime: u64) {
+        self.revoked_origins.retain(|_, until| *until > now);
         if let Some(grant) = self.refresh_tokens.remove(token) {
             let origin = grant.origin_jti;
             self.refresh_tokens.retain(|_, g| g.origin_jti != origin);
-            self.revoked_origins.insert(origin);
+            self.revoked_origins
+                .insert(origin, now + access_token_lifetime);
         }
     }
 
     /// Whether tokens with this `origin_jti` were revoked.
     pub fn is_revoked(&self, origin_jti: &str) -> bool {
-        self.revoked_origins.contains(origin_jti)
+        self.revoked_origins.contains_key(origin_jti)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code_grant(now: u64) -> CodeGrant {
+        CodeGrant {
+            client_id: "client".into(),
+            redirect_uri: "http://localhost:8080/callback".into(),
+            code_challenge: None,
+            nonce: None,
+            scopes: vec!["openid".into()],
+            username: "demo".into(),
+            auth_time: now,
+            expires_at: now + CODE_LIFETIME_SECS,
+        }
+    }
+
+    fn refresh_grant(origin_jti: &str, now: u64) -> RefreshGrant {
+        RefreshGrant {
+            client_id: "client".into(),
+            username: "demo".into(),
+            scopes: vec!["openid".into()],
+            id_token: true,
+            auth_time: now,
+            origin_jti: origin_jti.into(),
+            expires_at: now + 3600,
+        }
+    }
+
+    #[test]
+    fn live_codes_are_capped_until_some_expire() {
+        let mut grants = Grants::default();
+        let now = 1_000;
+        for _ in 0..MAX_LIVE_CODES {
+            assert!(grants.insert_code(code_grant(now), now).is_some());
+        }
+        assert_eq!(grants.insert_code(code_grant(now), now + 1), None);
+        let later = now + CODE_LIFETIME_SECS;
+        assert!(grants.insert_code(code_grant(later), later).is_some());
+        assert_eq!(grants.codes.len(), 1, "the expired codes were dropped");
+    }
+
+    #[test]
+    fn revocations_are_forgotten_once_their_access_tokens_have_expired() {
+        let mut grants = Grants::default();
+        let now = 1_000;
+        let lifetime = 3_600;
+        let first = grants.insert_refresh_token(refresh_grant("first", now), now);
+        grants.revoke(&first, now, lifetime);
+        assert!(grants.is_revoked("first"));
+
+        let second = grants.insert_refresh_token(refresh_grant("second", now), now);
+        grants.revoke(&second, now + lifetime - 1, lifetime);
+        assert!(
+            grants.is_revoked("first"),
+            "its access tokens may still live"
+        );
+
+        grants.revoke("unknown", now + lifetime, lifetime);
+        assert!(!grants.is_revoked("first"));
+        assert!(grants.is_revoked("second"));
+        assert_eq!(grants.revoked_origins.len(), 1);
     }
 }

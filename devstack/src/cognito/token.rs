@@ -291,7 +291,11 @@ pub(super) async fn revoke(
             )),
             // RFC 7009 2.2: an unknown token is answered like a revoked one.
             _ => {
-                grants.revoke(&token);
+                grants.revoke(
+                    &token,
+                    state.clock.now_secs(),
+                    state.longest_access_token_lifetime(),
+                );
                 Ok(())
             }
         }

@@ -179,6 +179,21 @@ impl CognitoState {
         Ok((tokens, refresh_token))
     }
 
+    /// The longest an access token of any client lives, in seconds: how long a revocation must
+    /// be remembered for `/oauth2/userInfo`.
+    pub(super) fn longest_access_token_lifetime(&self) -> u64 {
+        self.config
+            .app_clients
+            .iter()
+            .map(|client| {
+                self.config
+                    .testing
+                    .token_lifetime_secs(client.access_token_validity_minutes)
+            })
+            .max()
+            .unwrap_or_default()
+    }
+
     /// Signs an access token and, when the grant has them, an ID token, for one sign-in
     /// (`grant.origin_jti`). `nonce` goes into the ID token (only on the code exchange).
     fn issue_tokens(
