@@ -52,6 +52,12 @@ pub enum ConfigError {
         "fetching /config.json answered HTTP {0}. Check that config.json is deployed next to index.html"
     )]
     Status(u16),
+    /// The server answered with a web page: on CloudFront and devstack, a missing file gets the
+    /// app's `index.html` (the single-page fallback), with 200.
+    #[error(
+        "/config.json answered with a web page, not JSON: the file is most likely missing and the server sent the app's index.html instead. Check that config.json is deployed next to index.html"
+    )]
+    WebPage,
     /// The file is not valid JSON (or not a JSON object).
     #[error("/config.json is not a valid JSON object: {0}")]
     NotJson(String),
@@ -91,6 +97,9 @@ const FIELDS: [&str; 8] = [
 impl AppConfig {
     /// Parses and validates the text of `config.json`.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        if text.trim_start().starts_with('<') {
+            return Err(ConfigError::WebPage);
+        }
         let value: Value =
             serde_json::from_str(text).map_err(|error| ConfigError::NotJson(error.to_string()))?;
         let Value::Object(fields) = value else {
@@ -545,6 +554,17 @@ mod tests {
             AppConfig::from_json("[1]"),
             Err(ConfigError::NotJson(_))
         ));
+    }
+
+    #[test]
+    fn the_single_page_fallback_in_place_of_the_file_is_named() {
+        let index = "\n  <!DOCTYPE html>\n<html lang=\"en\"><head></head></html>";
+        let error = AppConfig::from_json(index).unwrap_err();
+        assert_eq!(error, ConfigError::WebPage);
+        assert!(
+            error.to_string().contains("deployed next to index.html"),
+            "{error}"
+        );
     }
 
     #[test]

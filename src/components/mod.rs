@@ -168,7 +168,10 @@ pub fn ConfigErrorPage(
             Some((*field).to_owned())
         }
         ConfigError::UnknownField { field } => Some(field.clone()),
-        ConfigError::Unreachable(_) | ConfigError::Status(_) | ConfigError::NotJson(_) => None,
+        ConfigError::Unreachable(_)
+        | ConfigError::Status(_)
+        | ConfigError::WebPage
+        | ConfigError::NotJson(_) => None,
     };
     view! {
         <main id="main" class="site-main stack">
