@@ -49,6 +49,8 @@
 //!    extensions (route key, `$default` stage, request id, time, method, path, source IP, user
 //!    agent, and `authorizer.jwt.claims`/`scopes`), plus the raw path, query string and path
 //!    parameters that lambda_http would set.
+//!    A panic in a handler is API Gateway's answer to a failed Lambda invocation: 500
+//!    `{"message":"Internal Server Error"}`.
 //! 7. CORS headers are set from the configuration on every non-preflight response, replacing any
 //!    the integration sent; the 401/403 of step 5 get them too (contracts.md).
 //!
@@ -103,6 +105,15 @@ pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The API as an axum Router: mount it on the API listener. Fails when `config` is not valid.
 pub fn router(config: &ApiConfig, authorizer: JwtAuthorizer) -> Result<Router, ApiConfigError> {
+    router_with_integration(config, authorizer, api::app())
+}
+
+/// [`router`] with another integration in place of the `api` crate (for tests).
+fn router_with_integration(
+    config: &ApiConfig,
+    authorizer: JwtAuthorizer,
+    integration: Router,
+) -> Result<Router, ApiConfigError> {
     config.validate()?;
     let routes = RouteTable::new(config).map_err(|reason| ApiConfigError {
         field: "api.routes".into(),
@@ -112,7 +123,7 @@ pub fn router(config: &ApiConfig, authorizer: JwtAuthorizer) -> Result<Router, A
         routes,
         cors: Cors::new(&config.cors),
         authorizer,
-        integration: api::app(),
+        integration,
     };
     Ok(Router::new().fallback(handle).with_state(Arc::new(gateway)))
 }
@@ -136,6 +147,9 @@ enum GatewayError {
     /// The body could not be read from the connection.
     #[error("Bad Request")]
     UnreadableBody,
+    /// The integration panicked: API Gateway's answer to a failed Lambda invocation.
+    #[error("Internal Server Error")]
+    IntegrationFailed,
     /// The JWT authorizer refused the request.
     #[error(transparent)]
     Authorizer(#[from] AuthorizerError),
@@ -148,6 +162,7 @@ impl IntoResponse for GatewayError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnreadableBody => StatusCode::BAD_REQUEST,
+            Self::IntegrationFailed => StatusCode::INTERNAL_SERVER_ERROR,
         };
         (status, Json(json!({ "message": self.to_string() }))).into_response()
     }
@@ -210,8 +225,12 @@ impl Gateway {
             ),
         };
         let event = lambda_request(parts, body, &matched, authorized, request_id);
-        let Ok(response) = self.integration.clone().oneshot(event).await;
-        Ok(response)
+        // On a task of its own, so a panicking handler fails its request (a Lambda error: 500)
+        // instead of dropping the connection.
+        match tokio::spawn(self.integration.clone().oneshot(event)).await {
+            Ok(Ok(response)) => Ok(response),
+            Err(_panicked) => Err(GatewayError::IntegrationFailed),
+        }
     }
 }
 
@@ -388,6 +407,53 @@ mod tests {
             .expect("jwt");
         assert_eq!(jwt.claims["username"], "demo");
         assert_eq!(jwt.scopes, Some(vec!["api/read".to_owned()]));
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_an_internal_server_error_with_cors() {
+        let mut config = ApiConfig::default();
+        config.routes.push(RouteConfig {
+            method: "GET".into(),
+            path: "/panics".into(),
+            integration: Integration::Api,
+            authorizer: AuthorizerKind::None,
+            authorization_scopes: vec![],
+        });
+        let authorizer = JwtAuthorizer::new(
+            "http://localhost:9229/us-east-1_Test",
+            vec![],
+            &jsonwebtoken::jwk::JwkSet { keys: vec![] },
+            crate::Clock::system(),
+        )
+        .expect("authorizer");
+        async fn fails() -> &'static str {
+            panic!("the handler failed")
+        }
+        let integration = Router::new().route("/panics", axum::routing::get(fails));
+        let gateway =
+            router_with_integration(&config, authorizer, integration).expect("valid config");
+        let request = axum::http::Request::builder()
+            .uri("/panics")
+            .header(header::ORIGIN, "http://localhost:8080")
+            .body(Body::empty())
+            .expect("request");
+
+        let response = gateway.oneshot(request).await.expect("infallible");
+
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let headers = response.headers();
+        assert_eq!(
+            headers[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+            "http://localhost:8080"
+        );
+        assert!(headers.contains_key(X_REQUEST_ID));
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        assert_eq!(&body[..], br#"{"message":"Internal Server Error"}"#);
     }
 
     #[test]
