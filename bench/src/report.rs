@@ -291,8 +291,9 @@ impl Report {
              How: a script added to every new document (DevTools) puts a MutationObserver on the \
              callback document and notes `performance.now()` in the microtask after the DOM change \
              that shows the view (address off `/callback`, header link `a.session-user`): before \
-             paint, at the 0.1 ms resolution of `performance.now()`. The SPA sets no \
-             `performance.mark` for that moment; one set by the SPA itself would be a better point.\n\n",
+             paint, at the 0.1 ms resolution of `performance.now()`. The moment is read from what the \
+             page shows, not from a mark the app would set, so the measurement needs no code in \
+             the app.\n\n",
             self.sign_in.example_requests.join(", "),
             preflights.cold_preflights,
             preflights.cold_calls,

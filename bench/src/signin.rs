@@ -17,7 +17,8 @@ pub const SIGNED_IN_SELECTOR: &str = "a.session-user";
 /// `Page.addScriptToEvaluateOnNewDocument`, which the page's CSP does not apply to). On the
 /// callback document, a MutationObserver notes `performance.now()` (milliseconds since that
 /// document's navigation start) in the microtask after the DOM change that shows the signed-in
-/// view, before it is painted. The SPA sets no `performance.mark` of its own for that moment.
+/// view, before it is painted: the moment comes from what the page shows, so the app carries no
+/// code for the benchmark.
 const OBSERVER_SCRIPT: &str = r#"
 (() => {
   if (location.pathname !== '/callback') return;
