@@ -66,8 +66,9 @@ pub struct RefreshGrant {
     pub expires_at: u64,
 }
 
-/// The maps, behind one lock.
-#[derive(Debug, Default)]
+/// The maps, behind one lock. Their keys are secrets (codes, session ids, refresh tokens):
+/// Debug shows only how many there are.
+#[derive(Default)]
 pub struct Grants {
     codes: HashMap<String, CodeGrant>,
     sessions: HashMap<String, LoginSession>,
@@ -75,6 +76,17 @@ pub struct Grants {
     /// Revoked `origin_jti`s, each with the moment from which no access token of it can be
     /// alive any more; then it is forgotten.
     revoked_origins: HashMap<String, u64>,
+}
+
+impl std::fmt::Debug for Grants {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Grants")
+            .field("codes", &self.codes.len())
+            .field("sessions", &self.sessions.len())
+            .field("refresh_tokens", &self.refresh_tokens.len())
+            .field("revoked_origins", &self.revoked_origins.len())
+            .finish()
+    }
 }
 
 /// 32 random bytes, base64url: opaque handles for sessions, CSRF and refresh tokens.
@@ -201,6 +213,27 @@ mod tests {
             origin_jti: origin_jti.into(),
             expires_at: now + 3600,
         }
+    }
+
+    #[test]
+    fn debug_shows_counts_and_no_secret() {
+        let mut grants = Grants::default();
+        let now = 1_000;
+        let code = grants.insert_code(code_grant(now), now).expect("room");
+        let session = grants.insert_session(LoginSession {
+            username: "demo".into(),
+            auth_time: now,
+            expires_at: now + SESSION_LIFETIME_SECS,
+        });
+        let refresh = grants.insert_refresh_token(refresh_grant("origin-jti", now), now);
+        let debug = format!("{grants:?}");
+        for secret in [&code, &session, &refresh, "origin-jti"] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
+        assert_eq!(
+            debug,
+            "Grants { codes: 1, sessions: 1, refresh_tokens: 1, revoked_origins: 0 }"
+        );
     }
 
     #[test]

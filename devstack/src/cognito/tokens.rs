@@ -70,8 +70,7 @@ pub struct AccessClaims {
     pub version: u32,
 }
 
-/// The tokens of one issue.
-#[derive(Debug)]
+/// The tokens of one issue. Debug shows no token text.
 pub struct IssuedTokens {
     /// The access token.
     pub access_token: String,
@@ -79,6 +78,16 @@ pub struct IssuedTokens {
     pub id_token: Option<String>,
     /// The access token's lifetime in seconds.
     pub expires_in: u64,
+}
+
+impl std::fmt::Debug for IssuedTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedTokens")
+            .field("access_token", &"[redacted]")
+            .field("id_token", &self.id_token.as_ref().map(|_| "[redacted]"))
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
 }
 
 /// `at_hash`: the left half of the SHA-256 of the access token, base64url (OIDC Core 3.1.3.6).
@@ -265,5 +274,20 @@ mod tests {
             0x22, 0x23,
         ]);
         assert_eq!(at_hash("abc"), expected);
+    }
+
+    #[test]
+    fn debug_shows_no_token_text() {
+        let tokens = IssuedTokens {
+            access_token: "eyJ.access-token-text.sig".into(),
+            id_token: Some("eyJ.id-token-text.sig".into()),
+            expires_in: 3600,
+        };
+        let debug = format!("{tokens:?}");
+        assert!(!debug.contains("token-text"), "{debug}");
+        assert_eq!(
+            debug,
+            r#"IssuedTokens { access_token: "[redacted]", id_token: Some("[redacted]"), expires_in: 3600 }"#
+        );
     }
 }
