@@ -591,14 +591,14 @@ fn is_token(value: &str) -> bool {
     !value.is_empty() && !value.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-/// Cognito's rule for callback and sign-out URLs: absolute, https (or http on localhost), no fragment.
+/// Cognito's rule for callback and sign-out URLs: absolute, https (or http on `localhost` only,
+/// not 127.0.0.1 or [::1]), no fragment.
 fn check_redirect_url(value: &str) -> Result<(), String> {
     let url = Url::parse(value).map_err(|e| format!("{value:?} is not an absolute URL: {e}"))?;
-    let local_http = url.scheme() == "http"
-        && matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    let local_http = url.scheme() == "http" && url.host_str() == Some("localhost");
     if url.scheme() != "https" && !local_http {
         return Err(format!(
-            "{value:?} must use https (http is allowed only for localhost and 127.0.0.1)"
+            "{value:?} must use https (Cognito allows http only for localhost: write http://localhost:<port>/...)"
         ));
     }
     if url.fragment().is_some() {
@@ -758,7 +758,10 @@ mod tests {
         for (url, accepted) in [
             ("https://app.example.com/callback", true),
             ("http://localhost:8080/callback", true),
-            ("http://127.0.0.1:9000/cb", true),
+            ("http://localhost/cb", true),
+            ("http://127.0.0.1:9000/cb", false),
+            ("http://[::1]:9000/cb", false),
+            ("http://localhost.example.com/cb", false),
             ("http://app.example.com/callback", false),
             ("/callback", false),
             ("https://app.example.com/cb#frag", false),
