@@ -69,6 +69,8 @@ enum RunError {
 async fn run(args: Args) -> Result<(), RunError> {
     // A bad file fails before any port is taken.
     let file_config = args.config.as_deref().map(Config::from_file).transpose()?;
+    // The embedded demo passwords are public; a config file's are the user's own.
+    let passwords_shown = file_config.is_none();
     let listeners = Listeners::bind(Addresses {
         cognito: args.cognito_addr,
         api: args.api_addr,
@@ -81,10 +83,16 @@ async fn run(args: Args) -> Result<(), RunError> {
         config.move_spa_origin(&devstack::default_spa_url(), &listeners.spa_url());
         config
     });
-    let users: Vec<(String, String)> = config
+    let users: Vec<String> = config
         .users
         .iter()
-        .map(|u| (u.username.clone(), u.password.expose().to_owned()))
+        .map(|u| {
+            if passwords_shown {
+                format!("{} / {}", u.username, u.password.expose())
+            } else {
+                format!("{} (password from your config)", u.username)
+            }
+        })
         .collect();
     let testing = config.testing.clone();
     let spa_built = args.spa_dir.join("index.html").is_file();
@@ -101,9 +109,9 @@ async fn run(args: Args) -> Result<(), RunError> {
             args.spa_dir.display()
         );
     }
-    println!("demo users (from the config file; kept only as argon2 hashes):");
-    for (username, password) in users {
-        println!("  {username} / {password}");
+    println!("users (kept only as argon2 hashes):");
+    for user in users {
+        println!("  {user}");
     }
     if let Some(seconds) = testing.token_lifetime_seconds_override {
         println!("testing override: tokens live {seconds} s — not Cognito's behaviour");

@@ -193,4 +193,15 @@ fn the_banner_warns_of_testing_overrides() {
             .any(|line| line == "testing override: tokens live 20 s — not Cognito's behaviour"),
         "{printed:?}"
     );
+    // A config file's passwords are not printed, even when they are the demo ones.
+    assert!(
+        printed
+            .iter()
+            .any(|line| line == "  demo (password from your config)"),
+        "{printed:?}"
+    );
+    assert!(
+        !printed.iter().any(|line| line.contains("Passw0rd")),
+        "{printed:?}"
+    );
 }
