@@ -292,6 +292,19 @@ impl Config {
         }
     }
 
+    /// The client ids the API's JWT authorizer accepts as audience: `[api] audiences`, or the
+    /// SPA's client alone (the deployed authorizer's `audience = [SpaClient]`), so a token of
+    /// another client is refused locally as it is on AWS.
+    pub fn api_audiences(&self) -> Vec<String> {
+        match &self.api.audiences {
+            Some(audiences) => audiences.clone(),
+            None => self
+                .spa_client()
+                .map(|client| vec![client.client_id.clone()])
+                .unwrap_or_default(),
+        }
+    }
+
     /// Moves every URL on `from`'s origin (callback, sign-out and CORS origins) to `to`'s origin.
     ///
     /// Tests bind the SPA on an ephemeral port and use this to point the default client at it:
@@ -340,6 +353,23 @@ impl Config {
                     return Err(invalid(
                         format!("api.routes[{i}].authorization_scopes[{j}]"),
                         format!("{scope:?} is not a scope of this user pool"),
+                    ));
+                }
+            }
+        }
+        if let Some(audiences) = &self.api.audiences {
+            if audiences.is_empty() {
+                return Err(invalid(
+                    "api.audiences",
+                    "API Gateway's JWT authorizer needs at least one audience; leave the key out \
+                     to accept the SPA's client only",
+                ));
+            }
+            for (i, audience) in audiences.iter().enumerate() {
+                if self.client(audience).is_none() {
+                    return Err(invalid(
+                        format!("api.audiences[{i}]"),
+                        format!("no app client has client_id {audience:?}"),
                     ));
                 }
             }
@@ -870,6 +900,61 @@ mod tests {
         let text = EMBEDDED_DEFAULT.replace("allow_origins =", "allow_origin =");
         let error = Config::from_toml_str(&text).unwrap_err().to_string();
         assert!(error.contains("unknown field `allow_origin`"), "{error}");
+    }
+
+    #[test]
+    fn api_audiences_default_to_the_spa_client_and_must_name_clients() {
+        let second_client = |t: &mut toml::Table| {
+            let clients = t["app_clients"].as_array_mut().unwrap();
+            let mut second = clients[0].clone();
+            second
+                .as_table_mut()
+                .unwrap()
+                .insert("client_id".into(), "second".into());
+            clients.push(second);
+        };
+        let config = with(second_client).unwrap();
+        assert_eq!(config.api_audiences(), ["3n4b5urk1ft4fl3mg5e62d9ado"]);
+
+        let config = with(|t| {
+            second_client(t);
+            t["spa"]
+                .as_table_mut()
+                .unwrap()
+                .insert("client_id".into(), "second".into());
+        })
+        .unwrap();
+        assert_eq!(
+            config.api_audiences(),
+            ["second"],
+            "follows [spa] client_id"
+        );
+
+        let audiences = |ids: &[&str]| {
+            let ids = ids.iter().map(|id| toml::Value::from(*id)).collect();
+            move |t: &mut toml::Table| {
+                second_client(t);
+                t["api"]
+                    .as_table_mut()
+                    .unwrap()
+                    .insert("audiences".into(), toml::Value::Array(ids));
+            }
+        };
+        let config = with(audiences(&["3n4b5urk1ft4fl3mg5e62d9ado", "second"])).unwrap();
+        assert_eq!(
+            config.api_audiences(),
+            ["3n4b5urk1ft4fl3mg5e62d9ado", "second"]
+        );
+
+        let (field, reason) = invalid_field(with(audiences(&["second", "nope"])));
+        assert_eq!(field, "api.audiences[1]");
+        assert!(
+            reason.contains("no app client has client_id \"nope\""),
+            "{reason}"
+        );
+        let (field, reason) = invalid_field(with(audiences(&[])));
+        assert_eq!(field, "api.audiences");
+        assert!(reason.contains("at least one audience"), "{reason}");
     }
 
     #[test]

@@ -408,8 +408,9 @@ fn serve(
     })
 }
 
-/// The API Gateway side: the gateway's router with a JWT authorizer for this pool (issuer, every
-/// app client as audience, the pool's JWKS, the Cognito side's clock).
+/// The API Gateway side: the gateway's router with a JWT authorizer for this pool (issuer,
+/// `[api] audiences` or else the SPA's client as audience, the pool's JWKS, the Cognito side's
+/// clock).
 fn gateway_router(
     config: &Config,
     keys: &keys::PoolKeys,
@@ -419,12 +420,7 @@ fn gateway_router(
     let jwks = serde_json::to_value(keys.jwks())
         .and_then(serde_json::from_value::<jsonwebtoken::jwk::JwkSet>)
         .map_err(|e| StartError::Gateway(format!("the pool's JWKS cannot be read back: {e}")))?;
-    let audiences = config
-        .app_clients
-        .iter()
-        .map(|c| c.client_id.clone())
-        .collect();
-    let authorizer = gateway::JwtAuthorizer::new(issuer, audiences, &jwks, clock)
+    let authorizer = gateway::JwtAuthorizer::new(issuer, config.api_audiences(), &jwks, clock)
         .map_err(|e| StartError::Gateway(e.to_string()))?;
     gateway::router(&config.api, authorizer).map_err(|e| StartError::Gateway(e.to_string()))
 }

@@ -5,7 +5,8 @@ mod cognito_support;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use cognito_support::{ADMIN, CLIENT_ID, DEMO, Harness, claim_names, verify_jwt};
+use cognito_support::{ADMIN, CLIENT_ID, DEMO, Harness, Pkce, claim_names, verify_jwt};
+use devstack::Config;
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 
@@ -232,6 +233,81 @@ async fn the_api_and_the_cognito_side_share_one_clock() {
     let answer = harness
         .api_get("/admin", fresh["access_token"].as_str().unwrap())
         .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    harness.stack.shutdown().await;
+}
+
+/// A second app client of the pool, like the SPA's (same URLs and scopes) but another id.
+const SECOND_CLIENT: &str = "secondclient01";
+
+fn add_second_client(config: &mut Config) {
+    let mut second = config.app_clients[0].clone();
+    second.client_id = SECOND_CLIENT.into();
+    second.name = "second".into();
+    config.app_clients.push(second);
+}
+
+/// The scopes the SPA asks for.
+const SPA_SCOPES: &str = "openid email profile api/read api/write";
+
+/// Signs demo in through `client_id` asking for `scope` (the login page, unless this browser
+/// has a session already) and exchanges the code: the token response.
+async fn sign_in_through(harness: &Harness, client_id: &str, scope: &str) -> serde_json::Value {
+    let pkce = Pkce::new();
+    let authorize_url = harness.authorize_url(&pkce, &[("client_id", client_id), ("scope", scope)]);
+    let first = harness.get(&authorize_url).await;
+    let answer = if first.location().path() == "/login" {
+        let page = harness.open_login_page(&authorize_url).await;
+        harness.submit_login(&page, DEMO.0, DEMO.1).await
+    } else {
+        first
+    };
+    let code = answer.location_param("code").expect("a code");
+    let answer = harness
+        .post_form(
+            "/oauth2/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("client_id", client_id),
+                ("code", &code),
+                ("redirect_uri", &harness.redirect_uri),
+                ("code_verifier", &pkce.verifier),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    answer.json()
+}
+
+#[tokio::test]
+async fn the_api_accepts_only_the_spa_client_unless_audiences_say_otherwise() {
+    // The deployed authorizer's audience is [SpaClient]: another client's token is refused.
+    let harness = Harness::start(add_second_client).await;
+    let second = sign_in_through(&harness, SECOND_CLIENT, SPA_SCOPES).await;
+    let second = second["access_token"].as_str().unwrap();
+    let answer = harness.api_get("/hello", second).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{}", answer.body);
+    assert_eq!(
+        answer.json(),
+        serde_json::json!({"message": "Unauthorized"})
+    );
+    // The Cognito side still honours it: only the API's audience is narrower.
+    assert_eq!(harness.user_info(second).await.status, StatusCode::OK);
+    let spa = harness.tokens(DEMO).await;
+    let answer = harness
+        .api_get("/hello", spa["access_token"].as_str().unwrap())
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    harness.stack.shutdown().await;
+
+    let harness = Harness::start(|config| {
+        add_second_client(config);
+        config.api.audiences = Some(vec![CLIENT_ID.into(), SECOND_CLIENT.into()]);
+    })
+    .await;
+    let second = sign_in_through(&harness, SECOND_CLIENT, SPA_SCOPES).await;
+    let second = second["access_token"].as_str().unwrap();
+    let answer = harness.api_get("/hello", second).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     harness.stack.shutdown().await;
 }

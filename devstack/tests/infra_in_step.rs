@@ -252,8 +252,8 @@ fn the_jwt_authorizer_trusts_the_pool_and_the_spa_client() {
         .expect("a default authorizer");
     let authorizer = &api["Auth"]["Authorizers"][name];
     let mut differences = Differences::default();
-    // devstack's authorizer reads the bearer token from Authorization, trusts its own pool as
-    // issuer, and the SPA client's id as audience.
+    // devstack's authorizer reads the bearer token from Authorization and trusts its own pool as
+    // issuer; both sides name their audiences, compared by role (the ids differ by nature).
     differences.compare(
         "identity source",
         authorizer["IdentitySource"].as_str(),
@@ -264,16 +264,40 @@ fn the_jwt_authorizer_trusts_the_pool_and_the_spa_client() {
         text(&authorizer["JwtConfiguration"]["issuer"]).as_deref(),
         Some("https://${UserPool.ProviderURL}"),
     );
-    let client = resources_of_type(&template, "AWS::Cognito::UserPoolClient");
-    let mut unreadable = Vec::new();
-    differences.compare(
-        "audience",
-        entries(&authorizer["JwtConfiguration"]["audience"], &mut unreadable),
-        client
-            .iter()
-            .map(|(name, _)| format!("${{{name}}}"))
-            .collect(),
+    const SPA_CLIENT: &str = "the SPA's client";
+    let clients = resources_of_type(&template, "AWS::Cognito::UserPoolClient");
+    assert_eq!(
+        clients.len(),
+        1,
+        "the template has one app client, the SPA's"
     );
+    let template_spa_client = format!("${{{}}}", clients[0].0);
+    let mut unreadable = Vec::new();
+    let deployed: Vec<String> =
+        entries(&authorizer["JwtConfiguration"]["audience"], &mut unreadable)
+            .into_iter()
+            .map(|audience| {
+                if audience == template_spa_client {
+                    SPA_CLIENT.to_owned()
+                } else {
+                    audience
+                }
+            })
+            .collect();
+    let config = Config::embedded_default();
+    let local_spa_client = config.spa_client().expect("devstack has an SPA client");
+    let local: Vec<String> = config
+        .api_audiences()
+        .into_iter()
+        .map(|audience| {
+            if audience == local_spa_client.client_id {
+                SPA_CLIENT.to_owned()
+            } else {
+                audience
+            }
+        })
+        .collect();
+    differences.compare("audience", deployed, local);
     unreadable
         .into_iter()
         .for_each(|problem| differences.note(problem));

@@ -18,6 +18,11 @@ pub struct ApiConfig {
     pub routes: Vec<RouteConfig>,
     /// `[api.cors]`: once configured, the gateway answers preflights itself.
     pub cors: CorsConfig,
+    /// `audiences`: the app client ids the JWT authorizer accepts (`aud`, or `client_id` of an
+    /// access token). Absent means the SPA's client only, as the deployed authorizer has it;
+    /// [`crate::Config::api_audiences`] resolves it and [`crate::Config::validate`] checks that
+    /// each names a configured client.
+    pub audiences: Option<Vec<String>>,
 }
 
 /// One `[[api.routes]]` entry.
@@ -117,6 +122,7 @@ impl Default for ApiConfig {
                 route("GET", "/admin", &["api/read"]),
             ],
             cors: CorsConfig::default(),
+            audiences: None,
         }
     }
 }

@@ -4,6 +4,9 @@
 //! # Configuration (`[api]` in devstack's TOML)
 //!
 //! ```toml
+//! [api]
+//! audiences = ["3n4b5urk1ft4fl3mg5e62d9ado"] # the JWT authorizer's; absent: the SPA's client
+//!
 //! [[api.routes]]
 //! method = "GET"                      # or POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY
 //! path = "/hello"                     # literal segments, {param}, and a final {proxy+}
@@ -27,7 +30,8 @@
 //! # Serving
 //!
 //! [`router`] builds the whole API as an axum [`Router`] for the API listener; the caller builds
-//! the [`JwtAuthorizer`] from the pool's issuer, its app client ids (the audiences) and its JWKS.
+//! the [`JwtAuthorizer`] from the pool's issuer, the audiences (`[api] audiences`: app client ids,
+//! by default the SPA's client only, see [`crate::Config::api_audiences`]) and its JWKS.
 //! Serve it with `into_make_service_with_connect_info::<SocketAddr>()` so the request context
 //! carries the caller's address as `sourceIp` (otherwise `127.0.0.1` is assumed).
 //!
