@@ -1,5 +1,6 @@
 //! The tokens: signatures checked against the served JWKS with the `rsa` crate (independent of
 //! the `jsonwebtoken` signer), claim sets exactly Cognito's, rotation, tampering, discovery.
+#![allow(clippy::unwrap_used)] // helpers of tests: a panic is how they report a failure
 
 mod cognito_support;
 
@@ -309,6 +310,55 @@ async fn the_api_accepts_only_the_spa_client_unless_audiences_say_otherwise() {
     let second = second["access_token"].as_str().unwrap();
     let answer = harness.api_get("/hello", second).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    harness.stack.shutdown().await;
+}
+
+/// The ID token's claims and the userInfo answer for a sign-in asking for `scope`.
+async fn attributes_for(
+    harness: &Harness,
+    scope: &str,
+) -> (
+    serde_json::Map<String, serde_json::Value>,
+    serde_json::Value,
+) {
+    let tokens = sign_in_through(harness, CLIENT_ID, scope).await;
+    let jwks = harness.jwks().await;
+    let (_, id_claims) = verify_jwt(tokens["id_token"].as_str().unwrap(), &jwks).unwrap();
+    let answer = harness
+        .user_info(tokens["access_token"].as_str().unwrap())
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    (id_claims, answer.json())
+}
+
+#[tokio::test]
+async fn email_claims_follow_the_granted_scopes() {
+    let harness = Harness::start(|_| {}).await;
+
+    // `profile` without `email`: neither the ID token nor userInfo has the email.
+    let (id_claims, user_info) = attributes_for(&harness, "openid profile").await;
+    assert!(!id_claims.contains_key("email"), "{id_claims:?}");
+    assert!(!id_claims.contains_key("email_verified"), "{id_claims:?}");
+    assert_eq!(id_claims["cognito:username"], "demo");
+    assert_eq!(
+        user_info,
+        serde_json::json!({"sub": id_claims["sub"], "username": "demo"})
+    );
+
+    // `openid` alone: every attribute the client may read, the email included.
+    let (id_claims, user_info) = attributes_for(&harness, "openid").await;
+    assert_eq!(id_claims["email"], "demo@example.com");
+    assert_eq!(id_claims["email_verified"], true);
+    assert_eq!(
+        user_info,
+        serde_json::json!({"sub": id_claims["sub"], "email": "demo@example.com", "email_verified": "true", "username": "demo"})
+    );
+
+    // The SPA's scopes: as before, the email is there.
+    let (id_claims, user_info) = attributes_for(&harness, SPA_SCOPES).await;
+    assert_eq!(id_claims["email"], "demo@example.com");
+    assert_eq!(user_info["email"], "demo@example.com");
+    assert_eq!(user_info["email_verified"], "true");
     harness.stack.shutdown().await;
 }
 

@@ -27,8 +27,11 @@ pub struct IdClaims<'a> {
     cognito_username: &'a str,
     #[serde(rename = "cognito:groups", skip_serializing_if = "<[_]>::is_empty")]
     cognito_groups: &'a [String],
-    email: &'a str,
-    email_verified: bool,
+    /// Only when the scopes release it ([`releases_email`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email_verified: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     nonce: Option<&'a str>,
     at_hash: String,
@@ -88,6 +91,27 @@ impl std::fmt::Debug for IssuedTokens {
             .field("expires_in", &self.expires_in)
             .finish()
     }
+}
+
+/// Whether granted `scopes` release the `email` and `email_verified` attributes, in the ID token
+/// and from `/oauth2/userInfo` alike. Cognito: `email` releases them; `openid` without any other
+/// OIDC scope releases every attribute the client may read; `profile` (name, preferred_username,
+/// ... and custom attributes; devstack's users have none) or `phone` without `email` do not.
+/// `aws.cognito.signin.user.admin` and custom scopes change nothing. Sources: "Access token
+/// scopes and their effect on the userInfo response" in
+/// <https://docs.aws.amazon.com/cognito/latest/developerguide/userinfo-endpoint.html>, and the
+/// CDK's `OAuthScope` (`OPENID`: all readable attributes in the ID token; `EMAIL`: the `email`
+/// and `email_verified` claims).
+pub(super) fn releases_email<'a>(scopes: impl IntoIterator<Item = &'a str>) -> bool {
+    let mut other_oidc_scope = false;
+    for scope in scopes {
+        match scope {
+            "email" => return true,
+            "profile" | "phone" => other_oidc_scope = true,
+            _ => {}
+        }
+    }
+    !other_oidc_scope
 }
 
 /// `at_hash`: the left half of the SHA-256 of the access token, base64url (OIDC Core 3.1.3.6).
@@ -233,6 +257,7 @@ impl CognitoState {
         };
         let access_token = self.keys.access.sign(&access, tamper)?;
         let id_token = if grant.id_token {
+            let email = releases_email(grant.scopes.iter().map(String::as_str));
             let id = IdClaims {
                 sub: &user.sub,
                 aud: &client.client_id,
@@ -245,8 +270,8 @@ impl CognitoState {
                 origin_jti: &grant.origin_jti,
                 cognito_username: &user.username,
                 cognito_groups: &user.groups,
-                email: &user.email,
-                email_verified: user.email_verified,
+                email: email.then_some(user.email.as_str()),
+                email_verified: email.then_some(user.email_verified),
                 nonce,
                 at_hash: at_hash(&access_token),
             };
@@ -274,6 +299,17 @@ mod tests {
             0x22, 0x23,
         ]);
         assert_eq!(at_hash("abc"), expected);
+    }
+
+    #[test]
+    fn email_is_released_by_the_email_scope_or_by_openid_alone() {
+        let released = |scopes: &str| releases_email(scopes.split(' '));
+        assert!(released("openid email profile api/read api/write"));
+        assert!(released("openid email"));
+        assert!(released("openid"));
+        assert!(released("openid api/read aws.cognito.signin.user.admin"));
+        assert!(!released("openid profile"));
+        assert!(!released("openid phone api/read"));
     }
 
     #[test]

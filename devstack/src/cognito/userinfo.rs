@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Serialize;
 
-use super::tokens::AccessClaims;
+use super::tokens::{AccessClaims, releases_email};
 use super::{CognitoState, OAuthErrorBody, json_response};
 
 /// Why userInfo refused (RFC 6750 3.1).
@@ -55,11 +55,14 @@ impl IntoResponse for BearerError {
 }
 
 /// Cognito answers `email_verified` as a string ("true"/"false") here, unlike in the ID token.
+/// `email` and `email_verified` only when the token's scopes release them (as in the ID token).
 #[derive(Serialize)]
 struct UserInfo<'a> {
     sub: &'a str,
-    email_verified: String,
-    email: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email_verified: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<&'a str>,
     username: &'a str,
 }
 
@@ -127,15 +130,18 @@ pub(super) async fn user_info(
         .get(&claims.username)
         .filter(|u| u.sub == claims.sub)
     {
-        Some(user) => json_response(
-            StatusCode::OK,
-            &UserInfo {
-                sub: &user.sub,
-                email_verified: user.email_verified.to_string(),
-                email: &user.email,
-                username: &user.username,
-            },
-        ),
+        Some(user) => {
+            let email = releases_email(claims.scope.split(' '));
+            json_response(
+                StatusCode::OK,
+                &UserInfo {
+                    sub: &user.sub,
+                    email_verified: email.then(|| user.email_verified.to_string()),
+                    email: email.then_some(user.email.as_str()),
+                    username: &user.username,
+                },
+            )
+        }
         None => BearerError::InvalidToken("the user no longer exists").into_response(),
     }
 }
