@@ -519,15 +519,42 @@ async fn userinfo_and_revoke_refusals() {
     let id = tokens["id_token"].as_str().unwrap();
     let refresh = tokens["refresh_token"].as_str().unwrap();
 
-    let no_token = cognito_support::read(
-        reqwest::get(harness.cognito("/oauth2/userInfo"))
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(no_token.status, StatusCode::UNAUTHORIZED);
+    // No bearer token at all is a bad request (Cognito: 400, error="invalid_request"); a bearer
+    // token that is not a valid one is 401 invalid_token.
+    let user_info_with = |authorization: Option<&'static str>| {
+        let mut request = reqwest::Client::new().get(harness.cognito("/oauth2/userInfo"));
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        async move { cognito_support::read(request.send().await.unwrap()).await }
+    };
+    for authorization in [
+        None,
+        Some("Basic ZGVtbzp4"),
+        Some("Bearer "),
+        Some("Bearer"),
+    ] {
+        let answer = user_info_with(authorization).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{authorization:?}: {}",
+            answer.body
+        );
+        assert!(
+            answer
+                .header("www-authenticate")
+                .unwrap()
+                .contains("error=\"invalid_request\""),
+            "{authorization:?}: {:?}",
+            answer.header("www-authenticate")
+        );
+        assert_eq!(answer.json()["error"], "invalid_request");
+    }
+    let malformed = user_info_with(Some("Bearer not-a-jwt")).await;
+    assert_eq!(malformed.status, StatusCode::UNAUTHORIZED);
     assert!(
-        no_token
+        malformed
             .header("www-authenticate")
             .unwrap()
             .starts_with("Bearer error=\"invalid_token\"")

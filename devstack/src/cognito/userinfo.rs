@@ -12,10 +12,16 @@ use serde::Serialize;
 use super::tokens::{AccessClaims, releases_email};
 use super::{CognitoState, OAuthErrorBody, json_response};
 
-/// Why userInfo refused (RFC 6750 3.1).
+/// Why userInfo refused (RFC 6750 3.1), with the statuses Cognito documents for it
+/// (<https://docs.aws.amazon.com/cognito/latest/developerguide/userinfo-endpoint.html>, "Sample
+/// negative responses"): 400 `invalid_request` for a request without a bearer token, 401
+/// `invalid_token` for a token that is "expired, revoked, malformed, or invalid".
 #[derive(Debug, thiserror::Error)]
 enum BearerError {
-    /// Missing, malformed, badly signed, expired or revoked token.
+    /// No `Authorization: Bearer <token>` header (missing, another scheme, or no token).
+    #[error("invalid_request")]
+    InvalidRequest,
+    /// Malformed, badly signed, expired or revoked token.
     #[error("invalid_token")]
     InvalidToken(&'static str),
     /// The token lacks the `openid` scope.
@@ -26,6 +32,10 @@ enum BearerError {
 impl IntoResponse for BearerError {
     fn into_response(self) -> Response {
         let (status, description) = match &self {
+            Self::InvalidRequest => (
+                StatusCode::BAD_REQUEST,
+                "send the access token as Authorization: Bearer <access token>",
+            ),
             Self::InvalidToken(d) => (StatusCode::UNAUTHORIZED, *d),
             Self::InsufficientScope => (
                 StatusCode::FORBIDDEN,
@@ -33,6 +43,7 @@ impl IntoResponse for BearerError {
             ),
         };
         let error: &'static str = match self {
+            Self::InvalidRequest => "invalid_request",
             Self::InvalidToken(_) => "invalid_token",
             Self::InsufficientScope => "insufficient_scope",
         };
@@ -72,9 +83,8 @@ impl CognitoState {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(BearerError::InvalidToken(
-                "send Authorization: Bearer <access token>",
-            ))?;
+            .filter(|token| !token.trim().is_empty())
+            .ok_or(BearerError::InvalidRequest)?;
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| BearerError::InvalidToken("the token is not a JWT"))?;
         let key = &self.keys.access;
