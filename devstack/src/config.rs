@@ -106,7 +106,8 @@ pub struct AppClientConfig {
     #[serde(default)]
     pub refresh_token_rotation: bool,
     /// Flows of the identity-provider JSON API (`InitiateAuth`) the client may use, e.g.
-    /// `ALLOW_USER_PASSWORD_AUTH` (off by default, as in Cognito).
+    /// `ALLOW_USER_PASSWORD_AUTH` (off by default, as in Cognito). Default: refresh only, as the
+    /// deployed client; Cognito's own default adds SRP and custom auth, which devstack lacks.
     #[serde(default = "default_explicit_auth_flows")]
     pub explicit_auth_flows: Vec<String>,
 }
@@ -122,10 +123,7 @@ pub const AUTH_FLOWS: [&str; 6] = [
 ];
 
 fn default_explicit_auth_flows() -> Vec<String> {
-    vec![
-        "ALLOW_USER_SRP_AUTH".into(),
-        "ALLOW_REFRESH_TOKEN_AUTH".into(),
-    ]
+    vec!["ALLOW_REFRESH_TOKEN_AUTH".into()]
 }
 
 fn default_short_token_minutes() -> u32 {
@@ -673,6 +671,16 @@ mod tests {
         );
         assert_eq!(client.refresh_token_validity_minutes, 30 * 1440);
         assert!(!client.refresh_token_rotation);
+        // No SRP: devstack does not implement it, and the deployed client does not allow it.
+        assert_eq!(client.explicit_auth_flows, ["ALLOW_REFRESH_TOKEN_AUTH"]);
+        let unlisted = with(|t| {
+            self::client(t).remove("explicit_auth_flows");
+        })
+        .unwrap();
+        assert_eq!(
+            unlisted.app_clients[0].explicit_auth_flows,
+            ["ALLOW_REFRESH_TOKEN_AUTH"]
+        );
         let names: Vec<_> = config.users.iter().map(|u| u.username.as_str()).collect();
         assert_eq!(names, ["demo", "admin"]);
         assert!(!config.testing.tamper_signatures);
