@@ -88,6 +88,7 @@ use lambda_http::{
 };
 use serde_json::json;
 use tower::ServiceExt as _;
+use tower_http::catch_panic::CatchPanicLayer;
 
 pub use authorizer::{
     Authorized, AuthorizerError, JwksError, JwtAuthorizer, VERIFIED_TOKENS_CAPACITY,
@@ -127,7 +128,11 @@ fn router_with_integration(
         routes,
         cors: Cors::new(&config.cors),
         authorizer,
-        integration,
+        // A panicking handler fails its request (a Lambda error: 500) instead of dropping the
+        // connection. Caught in place: a task per request would cost every request a hand-off.
+        integration: integration.layer(CatchPanicLayer::custom(|_panic| {
+            GatewayError::IntegrationFailed.into_response()
+        })),
     };
     Ok(Router::new().fallback(handle).with_state(Arc::new(gateway)))
 }
@@ -229,12 +234,8 @@ impl Gateway {
             ),
         };
         let event = lambda_request(parts, body, &matched, authorized, request_id);
-        // On a task of its own, so a panicking handler fails its request (a Lambda error: 500)
-        // instead of dropping the connection.
-        match tokio::spawn(self.integration.clone().oneshot(event)).await {
-            Ok(Ok(response)) => Ok(response),
-            Err(_panicked) => Err(GatewayError::IntegrationFailed),
-        }
+        let Ok(response) = self.integration.clone().oneshot(event).await;
+        Ok(response)
     }
 }
 
