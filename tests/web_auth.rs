@@ -20,18 +20,16 @@ use cognito_spa::auth::{
     State, TokenError, provide_auth, use_auth,
 };
 use cognito_spa::config::AppConfig;
-use gloo_timers::future::TimeoutFuture;
 use js_sys::{Function, Promise, Reflect};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
-wasm_bindgen_test_configure!(run_in_browser);
+mod support;
+use support::{settles, wait_until};
 
-/// How long a test waits for the context to settle: generous, because a loaded machine can
-/// delay the browser's timers a lot, and the wait ends as soon as the state is reached.
-const SETTLE_DEADLINE_MS: f64 = 10_000.0;
+wasm_bindgen_test_configure!(run_in_browser);
 
 /// A fresh auth context under its own reactive owner (kept alive by the caller). Tokens a previous
 /// page left in sessionStorage are put there before the context starts, as a reload would find them.
@@ -85,22 +83,6 @@ async fn wait_for_state(auth: Auth, expected: &AuthState) {
         "state is {:?}, expected {expected:?}",
         auth.state().get_untracked()
     );
-}
-
-/// Waits until `condition` holds, for at most [`SETTLE_DEADLINE_MS`]; whether it came to hold.
-async fn settles(condition: impl Fn() -> bool) -> bool {
-    let deadline = js_sys::Date::now() + SETTLE_DEADLINE_MS;
-    while !condition() {
-        if js_sys::Date::now() >= deadline {
-            return false;
-        }
-        TimeoutFuture::new(10).await;
-    }
-    true
-}
-
-async fn wait_until(what: &str, condition: impl Fn() -> bool) {
-    assert!(settles(condition).await, "timed out waiting for {what}");
 }
 
 fn pending(state: &str, created_at: i64) -> PendingSignIn {

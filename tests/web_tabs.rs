@@ -18,20 +18,10 @@ use wasm_bindgen_futures::{JsFuture, future_to_promise};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::BroadcastChannel;
 
-wasm_bindgen_test_configure!(run_in_browser);
+mod support;
+use support::wait_until;
 
-/// Waits until `condition` holds, failing after ten seconds (generous: a loaded machine delays
-/// the browser's timers; the wait ends as soon as the condition holds).
-async fn wait_for(what: &str, condition: impl Fn() -> bool) {
-    let deadline = js_sys::Date::now() + 10_000.0;
-    while js_sys::Date::now() < deadline {
-        if condition() {
-            return;
-        }
-        TimeoutFuture::new(10).await;
-    }
-    panic!("timed out waiting for {what}");
-}
+wasm_bindgen_test_configure!(run_in_browser);
 
 fn renewed(renewals: u64) -> TabMessage {
     TabMessage::Renewed(StoredTokens {
@@ -58,7 +48,7 @@ async fn messages_announced_elsewhere_are_heard_and_others_ignored() {
     other_tab
         .post_message(&JsValue::from_str(&renewed(1).to_json()))
         .unwrap();
-    wait_for("both messages", || heard.borrow().len() == 2).await;
+    wait_until("both messages", || heard.borrow().len() == 2).await;
     // One sender's messages arrive in order, so the unrelated first one was handled (and
     // ignored) before these two: exactly two calls, in order.
     assert_eq!(*heard.borrow(), vec![TabMessage::SignedOut, renewed(1)]);
@@ -77,7 +67,7 @@ async fn messages_announced_here_reach_the_other_tabs_only() {
     let channel = TabChannel::open("test-tabs-out", move |_| flag.set(true)).unwrap();
     channel.announce(&renewed(2));
     channel.announce(&TabMessage::SignedOut);
-    wait_for("the announcements", || heard_there.borrow().len() == 2).await;
+    wait_until("the announcements", || heard_there.borrow().len() == 2).await;
     assert_eq!(
         *heard_there.borrow(),
         vec![renewed(2), TabMessage::SignedOut]
@@ -94,14 +84,14 @@ async fn a_closed_channel_hears_nothing_more() {
     let other_tab = BroadcastChannel::new("test-tabs-closed").unwrap();
     let signed_out = JsValue::from_str(&TabMessage::SignedOut.to_json());
     other_tab.post_message(&signed_out).unwrap();
-    wait_for("the first message", || heard.get() == 1).await;
+    wait_until("the first message", || heard.get() == 1).await;
     drop(listening);
     // A tab still listening hears the next message; by then the closed one would have too.
     let probe_heard = Rc::new(Cell::new(false));
     let probe_flag = Rc::clone(&probe_heard);
     let _probe = TabChannel::open("test-tabs-closed", move |_| probe_flag.set(true)).unwrap();
     other_tab.post_message(&signed_out).unwrap();
-    wait_for("the probe to hear the second message", || probe_heard.get()).await;
+    wait_until("the probe to hear the second message", || probe_heard.get()).await;
     assert_eq!(heard.get(), 1);
 }
 
@@ -144,7 +134,7 @@ async fn a_lock_held_by_a_frozen_tab_is_given_up_after_the_wait() {
         })
         .await;
     });
-    wait_for("the lock to be held", || held.get()).await;
+    wait_until("the lock to be held", || held.get()).await;
     let ran = Rc::new(Cell::new(false));
     let running = Rc::clone(&ran);
     let started = js_sys::Date::now();
