@@ -56,12 +56,12 @@
 //! - Passwords from the config are kept only as argon2 hashes.
 //! - Cookies are not `Secure`, because the stand-in serves plain http on localhost.
 
+mod accounts;
 mod cognito;
 mod headers;
 mod keys;
 mod request_log;
 mod spa;
-mod users;
 
 pub mod clock;
 pub mod config;
@@ -129,7 +129,7 @@ pub enum StartError {
     Keys(#[from] keys::KeyError),
     /// A password could not be hashed.
     #[error(transparent)]
-    Hash(#[from] users::HashError),
+    Hash(#[from] accounts::HashError),
     /// The API Gateway side could not be built.
     #[error("the API side cannot start: {0}")]
     Gateway(String),
@@ -335,12 +335,12 @@ pub async fn spawn(
     let clock = Clock::system();
     let config = Arc::new(config);
 
-    let (keys, users) = {
-        let config = config.clone();
+    let (keys, accounts) = {
+        let (config, now) = (config.clone(), clock.now_secs());
         tokio::task::spawn_blocking(move || -> Result<_, StartError> {
             Ok((
                 keys::PoolKeys::generate()?,
-                users::UserStore::from_config(&config.users, &config.user_pool.id)?,
+                accounts::Accounts::from_config(&config, now)?,
             ))
         })
         .await
@@ -350,7 +350,7 @@ pub async fn spawn(
     let cognito = Arc::new(cognito::CognitoState::new(
         config.clone(),
         keys.clone(),
-        users,
+        accounts,
         clock.clone(),
         cognito_url.clone(),
     ));

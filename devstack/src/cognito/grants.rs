@@ -3,9 +3,7 @@
 
 use std::collections::HashMap;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
+pub use crate::accounts::random_handle;
 
 /// Codes live 5 minutes (Cognito).
 pub const CODE_LIFETIME_SECS: u64 = 5 * 60;
@@ -87,13 +85,6 @@ impl std::fmt::Debug for Grants {
             .field("revoked_origins", &self.revoked_origins.len())
             .finish()
     }
-}
-
-/// 32 random bytes, base64url: opaque handles for sessions, CSRF and refresh tokens.
-pub fn random_handle() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 impl Grants {

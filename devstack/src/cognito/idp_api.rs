@@ -196,9 +196,14 @@ impl CognitoState {
                 let password = parameter("PASSWORD")?;
                 // One answer for an unknown user and a wrong password
                 // (PreventUserExistenceErrors).
-                let user = self.users.authenticate(username, password).ok_or_else(|| {
-                    aws_error("NotAuthorizedException", "Incorrect username or password.")
-                })?;
+                let progress = self
+                    .accounts
+                    .sign_in(&client.client_id, username, password, self.clock.now_secs())
+                    .map_err(|e| aws_error(e.kind.name(), e.message))?;
+                let user = self
+                    .accounts
+                    .user(&progress.username)
+                    .ok_or_else(|| aws_error("NotAuthorizedException", "Incorrect username or password."))?;
                 let sign_in = SignIn {
                     // Tokens of the JSON API carry this scope only, and always an ID token.
                     scopes: vec!["aws.cognito.signin.user.admin".into()],
@@ -207,7 +212,7 @@ impl CognitoState {
                     nonce: None,
                 };
                 let (tokens, refresh_token) = self
-                    .start_sign_in(client, user, sign_in)
+                    .start_sign_in(client, &user, sign_in)
                     .map_err(|e| aws_error("InternalErrorException", e.to_string()))?;
                 Ok(InitiateAuthResponse::new(tokens, Some(refresh_token)))
             }

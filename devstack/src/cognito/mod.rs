@@ -32,7 +32,7 @@ use url::Url;
 use crate::clock::Clock;
 use crate::config::{AppClientConfig, Config};
 use crate::keys::PoolKeys;
-use crate::users::UserStore;
+use crate::accounts::Accounts;
 
 pub use grants::Grants;
 
@@ -46,8 +46,8 @@ pub struct CognitoState {
     pub config: Arc<Config>,
     /// The pool's signing keys.
     pub keys: Arc<PoolKeys>,
-    /// Users with hashed passwords.
-    pub users: UserStore,
+    /// The users and their account flows.
+    pub accounts: Accounts,
     /// The stand-in's clock.
     pub clock: Clock,
     /// Where the hosted UI is served, e.g. `http://localhost:9229/`.
@@ -63,7 +63,7 @@ impl CognitoState {
     pub fn new(
         config: Arc<Config>,
         keys: Arc<PoolKeys>,
-        users: UserStore,
+        accounts: Accounts,
         clock: Clock,
         hosted_ui: Url,
     ) -> Self {
@@ -71,7 +71,7 @@ impl CognitoState {
         Self {
             config,
             keys,
-            users,
+            accounts,
             clock,
             hosted_ui,
             issuer,

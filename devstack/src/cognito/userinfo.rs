@@ -136,8 +136,8 @@ pub(super) async fn user_info(
         Err(error) => return error.into_response(),
     };
     match state
-        .users
-        .get(&claims.username)
+        .accounts
+        .user(&claims.username)
         .filter(|u| u.sub == claims.sub)
     {
         Some(user) => {

@@ -9,8 +9,12 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use url::Url;
 
+mod pool;
+
+pub use pool::{MfaConfiguration, PasswordPolicy, UserPoolConfig};
+
 /// The configuration compiled into the binary: what `cargo run -p devstack` serves.
-pub const EMBEDDED_DEFAULT: &str = include_str!("../devstack.toml");
+pub const EMBEDDED_DEFAULT: &str = include_str!("../../devstack.toml");
 
 /// Scopes every Cognito user pool knows without a resource server.
 pub const STANDARD_SCOPES: [&str; 5] = [
@@ -52,16 +56,6 @@ pub struct Config {
     /// Switches for tests of the clients' error paths.
     #[serde(default)]
     pub testing: TestingConfig,
-}
-
-/// `[user_pool]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UserPoolConfig {
-    /// `<region>_<suffix>`, e.g. `us-east-1_DevStack01`.
-    pub id: String,
-    /// e.g. `us-east-1`.
-    pub region: String,
 }
 
 /// `[[resource_servers]]`.
@@ -150,6 +144,14 @@ pub struct UserConfig {
     /// Group names, reported in `cognito:groups`.
     #[serde(default)]
     pub groups: Vec<String>,
+    /// `password` is temporary: the first sign-in asks for a new one (`FORCE_CHANGE_PASSWORD`),
+    /// within `user_pool.temporary_password_validity_days` of devstack's start.
+    #[serde(default)]
+    pub password_is_temporary: bool,
+    /// A base32 TOTP secret: the user has this authenticator set up, enabled and preferred, so
+    /// tests and scripts can compute its codes.
+    #[serde(default)]
+    pub totp_secret: Option<Password>,
 }
 
 fn default_true() -> bool {
@@ -290,6 +292,20 @@ impl Config {
         }
     }
 
+    /// The pool's groups: `user_pool.groups` and every group a user is in, sorted.
+    pub fn group_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .user_pool
+            .groups
+            .iter()
+            .chain(self.users.iter().flat_map(|u| &u.groups))
+            .cloned()
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
     /// The client ids the API's JWT authorizer accepts as audience: `[api] audiences`, or the
     /// SPA's client alone (the deployed authorizer's `audience = [SpaClient]`), so a token of
     /// another client is refused locally as it is on AWS.
@@ -395,33 +411,9 @@ impl Config {
     }
 
     fn validate_pool(&self) -> Result<(), ConfigError> {
-        let region = &self.user_pool.region;
-        let region_ok = !region.is_empty()
-            && region
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if !region_ok {
-            return Err(invalid(
-                "user_pool.region",
-                format!("{region:?} is not a region name like \"us-east-1\""),
-            ));
-        }
-        let suffix_ok = self
-            .user_pool
-            .id
-            .strip_prefix(region.as_str())
-            .and_then(|rest| rest.strip_prefix('_'))
-            .is_some_and(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric()));
-        if !suffix_ok {
-            return Err(invalid(
-                "user_pool.id",
-                format!(
-                    "{:?} must be \"{region}_\" followed by letters and digits, e.g. \"{region}_DevStack01\"",
-                    self.user_pool.id
-                ),
-            ));
-        }
-        Ok(())
+        self.user_pool
+            .validate()
+            .map_err(|(field, reason)| invalid(field, reason))
     }
 
     /// Returns every scope a client may be allowed: the standard ones and the custom ones.
@@ -477,10 +469,16 @@ impl Config {
                     format!("{:?} is used twice", client.client_id),
                 ));
             }
-            if client.callback_urls.is_empty() {
+            // A client without callback URLs has no OAuth flow (Cognito's
+            // `AllowedOAuthFlowsUserPoolClient: false`): it signs in through the JSON API only,
+            // so it has no hosted-UI scopes or sign-out URLs either.
+            if client.callback_urls.is_empty()
+                && (!client.allowed_scopes.is_empty() || !client.logout_urls.is_empty())
+            {
                 return Err(invalid(
                     format!("{field}.callback_urls"),
-                    "at least one callback URL is needed for the code flow",
+                    "a client with allowed_scopes or logout_urls signs in through managed login \
+                     and needs at least one callback URL",
                 ));
             }
             for (j, url) in client.callback_urls.iter().enumerate() {
@@ -491,7 +489,7 @@ impl Config {
                 check_redirect_url(url)
                     .map_err(|r| invalid(format!("{field}.logout_urls[{j}]"), r))?;
             }
-            if client.allowed_scopes.is_empty() {
+            if !client.callback_urls.is_empty() && client.allowed_scopes.is_empty() {
                 return Err(invalid(
                     format!("{field}.allowed_scopes"),
                     "at least one scope is needed",
@@ -569,6 +567,7 @@ impl Config {
 
     fn validate_users(&self) -> Result<(), ConfigError> {
         let mut names = HashSet::new();
+        let mut emails = HashSet::new();
         for (i, user) in self.users.iter().enumerate() {
             let field = format!("users[{i}]");
             if !is_token(&user.username) || user.username.len() > 128 {
@@ -595,11 +594,32 @@ impl Config {
                     format!("{:?} is not an email address", user.email),
                 ));
             }
-            if user.password.expose().chars().count() < 8 {
+            if user.username.contains('@') {
+                return Err(invalid(
+                    format!("{field}.username"),
+                    "cannot be an email address: the pool signs in by email as an alias of the username",
+                ));
+            }
+            if !emails.insert(user.email.to_lowercase()) {
+                return Err(invalid(
+                    format!("{field}.email"),
+                    format!("{:?} belongs to another user (it is a sign-in alias)", user.email),
+                ));
+            }
+            let broken = self
+                .user_pool
+                .password_policy
+                .violations(user.password.expose());
+            if !broken.is_empty() {
+                let needs: Vec<String> = broken.into_iter().map(|r| r.requirement()).collect();
                 return Err(invalid(
                     format!("{field}.password"),
-                    "must have at least 8 characters (Cognito's default policy)",
+                    format!("breaks user_pool.password_policy: it needs {}", needs.join(", ")),
                 ));
+            }
+            if let Some(secret) = &user.totp_secret {
+                crate::accounts::TotpSecret::from_base32(secret.expose())
+                    .map_err(|e| invalid(format!("{field}.totp_secret"), e.to_string()))?;
             }
             for (j, group) in user.groups.iter().enumerate() {
                 if !is_token(group) {
