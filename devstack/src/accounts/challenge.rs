@@ -5,9 +5,7 @@
 use super::error::{AccountError, ErrorKind};
 use super::flow::{self, Challenge, Next};
 use super::totp::CodeRefusal;
-use super::{
-    Accounts, CHALLENGE_LIFETIME_SECS, Directory, MAX_CHALLENGE_FAILURES, random_handle,
-};
+use super::{Accounts, CHALLENGE_LIFETIME_SECS, Directory, MAX_CHALLENGE_FAILURES, random_handle};
 
 /// A sign-in waiting for the answer to a challenge. Keyed by its `Session` string.
 #[derive(Debug, Clone)]
@@ -136,7 +134,12 @@ impl Accounts {
     }
 
     /// The user of a live challenge session of `client_id` (for the managed login pages).
-    pub fn session_user(&self, session: &str, client_id: &str, now: u64) -> Option<ChallengeSession> {
+    pub fn session_user(
+        &self,
+        session: &str,
+        client_id: &str,
+        now: u64,
+    ) -> Option<ChallengeSession> {
         self.directory()
             .sessions
             .get(session)
@@ -164,7 +167,13 @@ impl Accounts {
         let hash = self.hash_new_password(new_password)?;
         let mut directory = self.directory();
         // Checked again under the lock that applies it: the session is used once.
-        directory.session(session, client_id, Challenge::NewPasswordRequired, None, now)?;
+        directory.session(
+            session,
+            client_id,
+            Challenge::NewPasswordRequired,
+            None,
+            now,
+        )?;
         directory.sessions.remove(session);
         let user = directory
             .find_mut(&waiting.username)
@@ -184,8 +193,13 @@ impl Accounts {
         now: u64,
     ) -> Result<Progress, AccountError> {
         let mut directory = self.directory();
-        let waiting =
-            directory.session(session, client_id, Challenge::SoftwareTokenMfa, username, now)?;
+        let waiting = directory.session(
+            session,
+            client_id,
+            Challenge::SoftwareTokenMfa,
+            username,
+            now,
+        )?;
         let accepted = directory
             .find_mut(&waiting.username)
             .and_then(|u| u.authenticator.as_mut())
@@ -281,7 +295,11 @@ impl Accounts {
 
     /// The live `MFA_SETUP` session `session`, for AssociateSoftwareToken and
     /// VerifySoftwareToken (which name no client).
-    pub(super) fn setup_session(&self, session: &str, now: u64) -> Result<ChallengeSession, AccountError> {
+    pub(super) fn setup_session(
+        &self,
+        session: &str,
+        now: u64,
+    ) -> Result<ChallengeSession, AccountError> {
         self.directory()
             .sessions
             .get(session)

@@ -43,11 +43,7 @@ pub enum Next {
 
 /// After the right password: the account's state decides (Cognito's InitiateAuth outcomes),
 /// then the second factor.
-pub fn after_password(
-    user: &User,
-    mfa: MfaConfiguration,
-    now: u64,
-) -> Result<Next, AccountError> {
+pub fn after_password(user: &User, mfa: MfaConfiguration, now: u64) -> Result<Next, AccountError> {
     if !user.enabled {
         return Err(AccountError::new(
             ErrorKind::NotAuthorized,

@@ -75,7 +75,12 @@ fn use_code(slot: &mut Option<MailedCode>, sent: &str, now: u64) -> Result<(), A
 
 impl Directory {
     /// E-mails a new code of `kind` to the user at `index`, metered per hour.
-    fn mail_code(&mut self, index: usize, kind: MailKind, now: u64) -> Result<CodeDelivery, AccountError> {
+    fn mail_code(
+        &mut self,
+        index: usize,
+        kind: MailKind,
+        now: u64,
+    ) -> Result<CodeDelivery, AccountError> {
         let username = self.users[index].username.clone();
         self.meter(&username, Metered::CodeSent, now)?;
         let value = random_code();
@@ -113,7 +118,9 @@ impl Accounts {
     fn check_new_username(&self, username: &str) -> Result<(), AccountError> {
         let ok = !username.is_empty()
             && username.chars().count() <= 128
-            && !username.chars().any(|c| c.is_whitespace() || c.is_control());
+            && !username
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control());
         if !ok {
             return Err(AccountError::new(
                 ErrorKind::InvalidParameter,
@@ -204,7 +211,12 @@ impl Accounts {
     }
 
     /// ConfirmSignUp: the code makes the user `CONFIRMED` and the e-mail address verified.
-    pub fn confirm_sign_up(&self, identifier: &str, code: &str, now: u64) -> Result<(), AccountError> {
+    pub fn confirm_sign_up(
+        &self,
+        identifier: &str,
+        code: &str,
+        now: u64,
+    ) -> Result<(), AccountError> {
         let mut directory = self.directory();
         let index = directory.position(identifier).ok_or_else(user_not_found)?;
         let (username, email) = {
@@ -235,7 +247,11 @@ impl Accounts {
     }
 
     /// ResendConfirmationCode: a new code for an unconfirmed user.
-    pub fn resend_confirmation_code(&self, identifier: &str, now: u64) -> Result<CodeDelivery, AccountError> {
+    pub fn resend_confirmation_code(
+        &self,
+        identifier: &str,
+        now: u64,
+    ) -> Result<CodeDelivery, AccountError> {
         let mut directory = self.directory();
         let index = directory.position(identifier).ok_or_else(user_not_found)?;
         if directory.users[index].status != UserStatus::Unconfirmed {
@@ -249,7 +265,11 @@ impl Accounts {
 
     /// ForgotPassword: a reset code to the user's verified e-mail address. An unknown user gets
     /// a made-up delivery (PreventUserExistenceErrors), so the answer does not tell who exists.
-    pub fn forgot_password(&self, identifier: &str, now: u64) -> Result<CodeDelivery, AccountError> {
+    pub fn forgot_password(
+        &self,
+        identifier: &str,
+        now: u64,
+    ) -> Result<CodeDelivery, AccountError> {
         let mut directory = self.directory();
         let Some(index) = directory.position(identifier) else {
             return Ok(CodeDelivery {
@@ -304,7 +324,11 @@ impl Accounts {
 
     /// AdminCreateUser: a `FORCE_CHANGE_PASSWORD` user with a temporary password, and (unless
     /// suppressed) an invitation carrying it.
-    pub fn admin_create_user(&self, request: AdminCreateUser, now: u64) -> Result<User, AccountError> {
+    pub fn admin_create_user(
+        &self,
+        request: AdminCreateUser,
+        now: u64,
+    ) -> Result<User, AccountError> {
         self.check_new_username(&request.username)?;
         Self::check_email(&request.email)?;
         let password = request
@@ -375,7 +399,12 @@ impl Accounts {
     }
 
     /// AdminAddUserToGroup.
-    pub fn admin_add_user_to_group(&self, identifier: &str, group: &str, now: u64) -> Result<(), AccountError> {
+    pub fn admin_add_user_to_group(
+        &self,
+        identifier: &str,
+        group: &str,
+        now: u64,
+    ) -> Result<(), AccountError> {
         if !self.groups.iter().any(|g| g == group) {
             return Err(AccountError::new(
                 ErrorKind::ResourceNotFound,
@@ -396,7 +425,9 @@ impl Accounts {
         let mut directory = self.directory();
         let index = directory.position(identifier).ok_or_else(user_not_found)?;
         let user = directory.users.remove(index);
-        directory.sessions.retain(|_, s| s.username != user.username);
+        directory
+            .sessions
+            .retain(|_, s| s.username != user.username);
         Ok(user.username)
     }
 

@@ -120,7 +120,13 @@ mod tests {
     fn messages_are_worded_like_cognitos_defaults() {
         let mut mailbox = Mailbox::default();
         mailbox.send(10, "a@example.com", "alice", MailKind::SignUpCode, "123456");
-        mailbox.send(11, "a@example.com", "alice", MailKind::Invitation, "Tmp-Pa55!");
+        mailbox.send(
+            11,
+            "a@example.com",
+            "alice",
+            MailKind::Invitation,
+            "Tmp-Pa55!",
+        );
         let messages = mailbox.messages();
         assert_eq!(messages[0].id, 1);
         assert_eq!(messages[0].body, "Your confirmation code is 123456");
@@ -136,12 +142,21 @@ mod tests {
     fn the_oldest_messages_go_first_when_full() {
         let mut mailbox = Mailbox::default();
         for i in 0..=MAILBOX_CAPACITY {
-            mailbox.send(0, "a@example.com", "a", MailKind::SignUpCode, &i.to_string());
+            mailbox.send(
+                0,
+                "a@example.com",
+                "a",
+                MailKind::SignUpCode,
+                &i.to_string(),
+            );
         }
         let messages = mailbox.messages();
         assert_eq!(messages.len(), MAILBOX_CAPACITY);
         assert_eq!(messages[0].id, 2);
-        assert_eq!(messages[MAILBOX_CAPACITY - 1].id, MAILBOX_CAPACITY as u64 + 1);
+        assert_eq!(
+            messages[MAILBOX_CAPACITY - 1].id,
+            MAILBOX_CAPACITY as u64 + 1
+        );
     }
 
     #[test]

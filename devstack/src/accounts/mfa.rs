@@ -36,7 +36,11 @@ impl Accounts {
 
     /// AssociateSoftwareToken: a new secret for the user, waiting for its first code (the
     /// authenticator already set up, if any, stays until then).
-    pub fn associate_software_token(&self, by: SetupBy<'_>, now: u64) -> Result<TotpSecret, AccountError> {
+    pub fn associate_software_token(
+        &self,
+        by: SetupBy<'_>,
+        now: u64,
+    ) -> Result<TotpSecret, AccountError> {
         self.mfa_available()?;
         let username = self.setup_username(by, now)?;
         let secret = TotpSecret::generate();
@@ -109,9 +113,9 @@ impl Accounts {
         now: u64,
     ) -> Result<(), AccountError> {
         let mut directory = self.directory();
-        let user = directory.find_mut(username).ok_or_else(|| {
-            AccountError::new(ErrorKind::UserNotFound, "User does not exist.")
-        })?;
+        let user = directory
+            .find_mut(username)
+            .ok_or_else(|| AccountError::new(ErrorKind::UserNotFound, "User does not exist."))?;
         let turning_on = enabled == Some(true) || preferred == Some(true);
         if turning_on && user.authenticator.is_none() {
             return Err(AccountError::new(

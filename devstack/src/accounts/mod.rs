@@ -39,8 +39,8 @@ pub use challenge::{ChallengeSession, Progress};
 pub use error::{AccountError, ErrorKind};
 pub use flow::{Challenge, Next};
 pub use lifecycle::{AdminCreateUser, CodeDelivery};
-pub use mfa::SetupBy;
 pub use mailbox::{Mail, MailKind, mask_email};
+pub use mfa::SetupBy;
 pub use policy::{PasswordPolicy, PasswordRule, has_password_shape};
 pub use totp::{TotpSecret, qr_svg};
 pub use user::{HashError, User, UserStatus};
@@ -229,7 +229,10 @@ impl Accounts {
 
     /// Checks a new password against `PasswordType` and the pool's policy. Cognito names one
     /// broken rule; every broken rule is in the [`PasswordRule`] list for the pages.
-    pub fn check_new_password(&self, password: &str) -> Result<(), (AccountError, Vec<PasswordRule>)> {
+    pub fn check_new_password(
+        &self,
+        password: &str,
+    ) -> Result<(), (AccountError, Vec<PasswordRule>)> {
         if !has_password_shape(password) {
             return Err((
                 AccountError::new(
@@ -260,7 +263,8 @@ impl Accounts {
     /// A hash of an accepted new password.
     fn hash_new_password(&self, password: &str) -> Result<String, AccountError> {
         self.check_new_password(password).map_err(|(e, _)| e)?;
-        hash_password(password).map_err(|e| AccountError::new(ErrorKind::InvalidParameter, e.to_string()))
+        hash_password(password)
+            .map_err(|e| AccountError::new(ErrorKind::InvalidParameter, e.to_string()))
     }
 
     /// Whether `password` is the user's; an unknown user costs the same check.

@@ -217,7 +217,7 @@ mod tests {
             ..PasswordPolicy::default()
         };
         // 7 characters, 9 bytes.
-        assert_eq!(policy.violations("Ää-b1cd"), [PasswordRule::Length(8)]);
+        assert_eq!(policy.violations("Ää-B1cd"), [PasswordRule::Length(8)]);
     }
 
     #[test]

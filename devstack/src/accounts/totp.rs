@@ -259,7 +259,10 @@ mod tests {
     #[test]
     fn the_qr_code_is_an_inline_svg() {
         let svg = qr_svg("otpauth://totp/cognito-spa:demo?secret=ABC&issuer=cognito-spa").unwrap();
-        assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""), "{svg}");
+        assert!(
+            svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+            "{svg}"
+        );
         assert!(svg.ends_with("</svg>"));
         assert!(!svg.contains("style"));
         assert!(qr_svg(&"x".repeat(5000)).is_none());

@@ -200,10 +200,9 @@ impl CognitoState {
                     .accounts
                     .sign_in(&client.client_id, username, password, self.clock.now_secs())
                     .map_err(|e| aws_error(e.kind.name(), e.message))?;
-                let user = self
-                    .accounts
-                    .user(&progress.username)
-                    .ok_or_else(|| aws_error("NotAuthorizedException", "Incorrect username or password."))?;
+                let user = self.accounts.user(&progress.username).ok_or_else(|| {
+                    aws_error("NotAuthorizedException", "Incorrect username or password.")
+                })?;
                 let sign_in = SignIn {
                     // Tokens of the JSON API carry this scope only, and always an ID token.
                     scopes: vec!["aws.cognito.signin.user.admin".into()],

@@ -29,10 +29,10 @@ use tokio::sync::Semaphore;
 use tower_http::cors::{Any, CorsLayer};
 use url::Url;
 
+use crate::accounts::Accounts;
 use crate::clock::Clock;
 use crate::config::{AppClientConfig, Config};
 use crate::keys::PoolKeys;
-use crate::accounts::Accounts;
 
 pub use grants::Grants;
 

@@ -7,9 +7,9 @@ use sha2::{Digest, Sha256};
 
 use super::CognitoState;
 use super::grants::RefreshGrant;
+use crate::accounts::User;
 use crate::config::AppClientConfig;
 use crate::keys::KeyError;
-use crate::accounts::User;
 
 /// Claims of a Cognito ID token.
 #[derive(Debug, Serialize)]

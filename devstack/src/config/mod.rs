@@ -164,6 +164,11 @@ fn default_true() -> bool {
 pub struct Password(String);
 
 impl Password {
+    /// A password given in code (tests, embedders).
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+
     /// The plain text, for hashing.
     pub fn expose(&self) -> &str {
         &self.0
@@ -603,7 +608,10 @@ impl Config {
             if !emails.insert(user.email.to_lowercase()) {
                 return Err(invalid(
                     format!("{field}.email"),
-                    format!("{:?} belongs to another user (it is a sign-in alias)", user.email),
+                    format!(
+                        "{:?} belongs to another user (it is a sign-in alias)",
+                        user.email
+                    ),
                 ));
             }
             let broken = self
@@ -614,7 +622,10 @@ impl Config {
                 let needs: Vec<String> = broken.into_iter().map(|r| r.requirement()).collect();
                 return Err(invalid(
                     format!("{field}.password"),
-                    format!("breaks user_pool.password_policy: it needs {}", needs.join(", ")),
+                    format!(
+                        "breaks user_pool.password_policy: it needs {}",
+                        needs.join(", ")
+                    ),
                 ));
             }
             if let Some(secret) = &user.totp_secret {
@@ -705,11 +716,33 @@ mod tests {
         assert_eq!(names, ["demo", "admin"]);
         assert!(!config.testing.tamper_signatures);
         assert_eq!(config.testing.token_lifetime_seconds_override, None);
+        let contract = crate::gateway::ApiConfig::default();
         assert_eq!(
-            config.api,
-            crate::gateway::ApiConfig::default(),
+            (&config.api.routes, &config.api.cors),
+            (&contract.routes, &contract.cors),
             "the file spells out the contract's API"
         );
+        // The command line's client: JSON-API sign-in only, accepted by the API.
+        let cli = config.client("5fq8cli4devstack0local0cli1").unwrap();
+        assert!(cli.callback_urls.is_empty() && cli.allowed_scopes.is_empty());
+        assert_eq!(
+            cli.explicit_auth_flows,
+            [
+                "ALLOW_USER_PASSWORD_AUTH",
+                "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                "ALLOW_REFRESH_TOKEN_AUTH"
+            ]
+        );
+        assert_eq!(
+            config.api_audiences(),
+            ["3n4b5urk1ft4fl3mg5e62d9ado", "5fq8cli4devstack0local0cli1"]
+        );
+        // The account settings the template has.
+        assert!(config.user_pool.allow_self_sign_up);
+        assert_eq!(config.user_pool.mfa, MfaConfiguration::Optional);
+        assert_eq!(config.user_pool.password_policy.minimum_length, 12);
+        assert_eq!(config.user_pool.temporary_password_validity_days, 7);
+        assert_eq!(config.group_names(), ["admin", "users"]);
         assert_eq!(config.spa.token_storage, TokenStorage::Memory);
     }
 
@@ -865,6 +898,70 @@ mod tests {
     }
 
     #[test]
+    fn account_settings_are_checked() {
+        fn pool(t: &mut toml::Table) -> &mut toml::Table {
+            t.get_mut("user_pool").unwrap().as_table_mut().unwrap()
+        }
+        fn user(t: &mut toml::Table) -> &mut toml::Table {
+            t["users"].as_array_mut().unwrap()[0]
+                .as_table_mut()
+                .unwrap()
+        }
+        let (field, reason) = invalid_field(with(|t| {
+            pool(t)["password_policy"]
+                .as_table_mut()
+                .unwrap()
+                .insert("minimum_length".into(), 5.into());
+        }));
+        assert_eq!(field, "user_pool.password_policy.minimum_length");
+        assert!(reason.contains("6 to 99"), "{reason}");
+        let (field, _) = invalid_field(with(|t| {
+            pool(t).insert("temporary_password_validity_days".into(), 0.into());
+        }));
+        assert_eq!(field, "user_pool.temporary_password_validity_days");
+        let error = with(|t| {
+            pool(t).insert("mfa".into(), "SOMETIMES".into());
+        })
+        .unwrap_err();
+        assert!(matches!(error, ConfigError::Parse(_)), "{error}");
+
+        let (field, reason) = invalid_field(with(|t| {
+            user(t).insert("password".into(), "short-password".into());
+        }));
+        assert_eq!(field, "users[0].password");
+        assert_eq!(
+            reason,
+            "breaks user_pool.password_policy: it needs an uppercase letter, a number"
+        );
+        let (field, reason) = invalid_field(with(|t| {
+            user(t).insert("totp_secret".into(), "JBSWY3DPEHPK3PXP".into());
+        }));
+        assert_eq!(field, "users[0].totp_secret");
+        assert!(reason.contains("at least 16"), "{reason}");
+        let (field, _) = invalid_field(with(|t| {
+            user(t).insert("username".into(), "demo@example.com".into());
+        }));
+        assert_eq!(field, "users[0].username");
+        let (field, reason) = invalid_field(with(|t| {
+            user(t).insert("email".into(), "ADMIN@example.com".into());
+        }));
+        assert_eq!(field, "users[1].email");
+        assert!(reason.contains("sign-in alias"), "{reason}");
+
+        let (field, reason) = invalid_field(with(|t| {
+            t["app_clients"].as_array_mut().unwrap()[1]
+                .as_table_mut()
+                .unwrap()
+                .insert(
+                    "allowed_scopes".into(),
+                    toml::Value::Array(vec!["openid".into()]),
+                );
+        }));
+        assert_eq!(field, "app_clients[1].callback_urls");
+        assert!(reason.contains("managed login"), "{reason}");
+    }
+
+    #[test]
     fn usernames_are_unique_ignoring_case() {
         let (field, reason) = invalid_field(with(|t| {
             let users = t["users"].as_array_mut().unwrap();
@@ -896,7 +993,7 @@ mod tests {
             let twin = clients[0].clone();
             clients.push(twin);
         }));
-        assert_eq!(field, "app_clients[1].client_id");
+        assert_eq!(field, "app_clients[2].client_id");
 
         let (field, _) = invalid_field(with(|t| {
             t["spa"]
@@ -941,11 +1038,16 @@ mod tests {
                 .insert("client_id".into(), "second".into());
             clients.push(second);
         };
-        let config = with(second_client).unwrap();
+        let config = with(|t| {
+            second_client(t);
+            t["api"].as_table_mut().unwrap().remove("audiences");
+        })
+        .unwrap();
         assert_eq!(config.api_audiences(), ["3n4b5urk1ft4fl3mg5e62d9ado"]);
 
         let config = with(|t| {
             second_client(t);
+            t["api"].as_table_mut().unwrap().remove("audiences");
             t["spa"]
                 .as_table_mut()
                 .unwrap()
