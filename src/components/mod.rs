@@ -206,8 +206,8 @@ pub fn Facts(
         .map(|(name, value)| {
             let readable = value
                 .as_i64()
-                .filter(|_| time::is_time_claim(&name))
-                .map(|at| view! { <span class="readable"><Moment at /></span> });
+                .zip(time::time_claim(&name))
+                .map(|(at, kind)| view! { <span class="readable"><Moment at kind /></span> });
             view! {
                 <dt>{name}</dt>
                 <dd>

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::auth::jwt::DecodedJwt;
 use crate::auth::{AuthState, Session, use_auth};
-use crate::components::time::{Countdown, Moment};
+use crate::components::time::{Countdown, Moment, TimeKind};
 use crate::components::{Facts, PageSkeleton, Problem, use_sign_out};
 
 /// Everything the app knows about the signed-in user, with Refresh now and Sign out.
@@ -62,7 +62,7 @@ fn SessionCard(session: Memo<Option<Session>>) -> impl IntoView {
             <p class="expiry">
                 <span>"Tokens expire in"</span>
                 <Countdown until=expires_at />
-                <span class="muted">{move || view! { <Moment at=expires_at.get() /> }}</span>
+                <span class="muted">{move || view! { <Moment at=expires_at.get() kind=TimeKind::Either /> }}</span>
             </p>
             {refresh_error}
             <div class="actions">
