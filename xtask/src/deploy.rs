@@ -41,7 +41,11 @@ options:
                             stop rotating them
   --token-storage memory|session
                             where the SPA keeps its tokens (default memory; not a stack setting:
-                            give it on every run that should not use the default)";
+                            give it on every run that should not use the default)
+  --arch arm64|x86_64       the Lambda's architecture (default arm64; not a stack setting)
+  --endpoint-url URL        send every AWS call (aws and sam CLIs) to URL instead of AWS, e.g. an
+                            emulator: http://127.0.0.1:4566 (default: $AWS_ENDPOINT_URL, which
+                            both CLIs read themselves; see infra/README.md)";
 
 /// Said after every refusal that happens before anything was built or changed.
 const NOTHING_CHANGED: &str = "Nothing was built, deployed or uploaded.";
@@ -61,7 +65,8 @@ pub fn run(args: &[String]) -> Result<()> {
         }
         Invocation::Deploy(options) => options,
     };
-    deploy(&options, &Tools::from_path())
+    let tools = Tools::from_path().with_endpoint_url(options.endpoint_url.clone());
+    deploy(&options, &tools)
 }
 
 /// What the command line asked for.
@@ -83,6 +88,44 @@ struct Options {
     mfa: Option<String>,
     refresh_token_rotation: Option<bool>,
     token_storage: String,
+    /// The Lambda's architecture, `arm64` or `x86_64` (see [`LambdaArch`]).
+    arch: LambdaArch,
+    /// Where the AWS calls go instead of AWS (an emulator); `None`: AWS.
+    endpoint_url: Option<String>,
+}
+
+/// The Lambda's instruction set: AWS's default here is Graviton; an emulator that runs the
+/// bootstrap as a local process needs the machine's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LambdaArch {
+    Arm64,
+    X86_64,
+}
+
+impl LambdaArch {
+    fn parse(value: &str) -> Result<Self> {
+        match value {
+            "arm64" | "aarch64" => Ok(Self::Arm64),
+            "x86_64" | "x86-64" | "amd64" => Ok(Self::X86_64),
+            other => bail!("--arch `{other}`: use arm64 or x86_64"),
+        }
+    }
+
+    /// The template's `LambdaArchitecture` (CloudFormation's `Architectures` value).
+    fn template_value(self) -> &'static str {
+        match self {
+            Self::Arm64 => "arm64",
+            Self::X86_64 => "x86_64",
+        }
+    }
+
+    /// cargo-lambda's flag for it.
+    fn cargo_lambda_flag(self) -> &'static str {
+        match self {
+            Self::Arm64 => "--arm64",
+            Self::X86_64 => "--x86-64",
+        }
+    }
 }
 
 impl Invocation {
@@ -99,6 +142,8 @@ impl Invocation {
             mfa: None,
             refresh_token_rotation: None,
             token_storage: "memory".to_owned(),
+            arch: LambdaArch::Arm64,
+            endpoint_url: None,
         };
         let mut args = args.iter();
         while let Some(flag) = args.next() {
@@ -118,6 +163,8 @@ impl Invocation {
                 "--refresh-token-rotation" => options.refresh_token_rotation = Some(true),
                 "--no-refresh-token-rotation" => options.refresh_token_rotation = Some(false),
                 "--token-storage" => options.token_storage = value()?,
+                "--arch" => options.arch = LambdaArch::parse(&value()?)?,
+                "--endpoint-url" => options.endpoint_url = Some(value()?),
                 other => bail!("unknown option `{other}`\n\n{USAGE}"),
             }
         }
@@ -165,6 +212,9 @@ impl Options {
         {
             bail!("--mfa `{mfa}`: use OFF, OPTIONAL or ON");
         }
+        if let Some(url) = &self.endpoint_url {
+            check_endpoint_url(url)?;
+        }
         if !["memory", "session"].contains(&self.token_storage.as_str()) {
             bail!(
                 "--token-storage `{}`: use memory or session (never localStorage)",
@@ -173,6 +223,20 @@ impl Options {
         }
         Ok(())
     }
+}
+
+/// `--endpoint-url`: an http(s) URL with a host, as the AWS CLI's `--endpoint-url` takes it.
+fn check_endpoint_url(url: &str) -> Result<()> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"));
+    let host = rest.map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default());
+    if !host.is_some_and(|host| !host.is_empty()) || url.chars().any(char::is_whitespace) {
+        bail!(
+            "--endpoint-url `{url}`: give an http:// or https:// URL, e.g. http://127.0.0.1:4566"
+        );
+    }
+    Ok(())
 }
 
 /// Words Cognito refuses in a hosted-UI domain prefix.
@@ -249,6 +313,8 @@ struct Tools {
     sam: OsString,
     cargo: OsString,
     trunk: OsString,
+    /// `AWS_ENDPOINT_URL` for the `aws` and `sam` commands (`--endpoint-url`).
+    endpoint_url: Option<String>,
 }
 
 impl Tools {
@@ -258,6 +324,29 @@ impl Tools {
             sam: "sam".into(),
             cargo: "cargo".into(),
             trunk: "trunk".into(),
+            endpoint_url: None,
+        }
+    }
+
+    fn with_endpoint_url(self, endpoint_url: Option<String>) -> Self {
+        Self {
+            endpoint_url,
+            ..self
+        }
+    }
+
+    /// A `sam` command, sent to the same endpoint as the `aws` ones.
+    fn sam(&self) -> Command {
+        let mut command = cmd::command(&self.sam);
+        command.env("SAM_CLI_TELEMETRY", "0").stdin(Stdio::null());
+        self.point_at_endpoint(&mut command);
+        command
+    }
+
+    /// Both CLIs (and the SDKs under them) read `AWS_ENDPOINT_URL` for every service.
+    fn point_at_endpoint(&self, command: &mut Command) {
+        if let Some(url) = &self.endpoint_url {
+            command.env("AWS_ENDPOINT_URL", url);
         }
     }
 
@@ -268,6 +357,7 @@ impl Tools {
             .env("AWS_PAGER", "")
             .stdin(Stdio::null())
             .args(["--region", region]);
+        self.point_at_endpoint(&mut command);
         // Outside EC2 the CLI's credential chain would wait on the metadata service; keep that
         // short unless the caller chose otherwise.
         for (name, value) in [
@@ -294,12 +384,12 @@ struct CallerIdentity {
 fn preflight(tools: &Tools, region: &str) -> Result<CallerIdentity> {
     let identity = caller_identity(tools, region)?;
     require(
-        cmd::command(&tools.sam).arg("--version"),
-        "the AWS SAM CLI (`sam`), which packages the Lambda: `pip install aws-sam-cli` (see infra/README.md)",
+        tools.sam().arg("--version"),
+        "the AWS SAM CLI (`sam`), which packages the Lambda: run `cargo xtask setup` (see infra/README.md)",
     )?;
     require(
         cmd::command(&tools.cargo).args(["lambda", "--version"]),
-        "cargo-lambda, which cross-builds the Lambda for arm64: `pip install cargo-lambda` (brings zig) or see infra/README.md",
+        "cargo-lambda, which builds the Lambda for Linux: run `cargo xtask setup` (it brings zig) or see infra/README.md",
     )?;
     require(
         cmd::command(&tools.trunk).arg("--version"),
@@ -386,18 +476,17 @@ fn deploy(options: &Options, tools: &Tools) -> Result<()> {
         existing.check_updatable(stack, region)?;
     }
 
-    build_lambda(tools)?;
+    build_lambda(tools, options.arch)?;
     let (dist, script_hashes) = build_spa()?;
 
     println!("==> packaging (sam package uploads the Lambda zip)");
     std::fs::create_dir_all(project_root().join("target/infra"))?;
     cmd::run(
-        cmd::command(&tools.sam)
+        tools
+            .sam()
             .args(["package", "--template-file", TEMPLATE])
             .args(["--output-template-file", PACKAGED_TEMPLATE])
-            .args(["--resolve-s3", "--s3-prefix", stack, "--region", region])
-            .env("SAM_CLI_TELEMETRY", "0")
-            .stdin(Stdio::null()),
+            .args(["--resolve-s3", "--s3-prefix", stack, "--region", region]),
     )?;
 
     let mut parameters = choose_parameters(
@@ -455,13 +544,13 @@ const LAMBDA_PROFILE: &str = "server";
 
 /// `cargo lambda build` arguments. Whatever the profile, cargo-lambda writes
 /// `<lambda dir>/<binary>/bootstrap.zip`, the template's `CodeUri`.
-fn lambda_build_args() -> [&'static str; 13] {
+fn lambda_build_args(arch: LambdaArch) -> [&'static str; 13] {
     [
         "lambda",
         "build",
         "--profile",
         LAMBDA_PROFILE,
-        "--arm64",
+        arch.cargo_lambda_flag(),
         "--package",
         "api",
         "--bin",
@@ -474,9 +563,12 @@ fn lambda_build_args() -> [&'static str; 13] {
 }
 
 /// `cargo lambda build` into the zip that the template's `CodeUri` names.
-fn build_lambda(tools: &Tools) -> Result<()> {
-    println!("==> building the Lambda (cargo lambda, arm64, profile {LAMBDA_PROFILE})");
-    cmd::run(cmd::command(&tools.cargo).args(lambda_build_args()))?;
+fn build_lambda(tools: &Tools, arch: LambdaArch) -> Result<()> {
+    println!(
+        "==> building the Lambda (cargo lambda, {}, profile {LAMBDA_PROFILE})",
+        arch.template_value()
+    );
+    cmd::run(cmd::command(&tools.cargo).args(lambda_build_args(arch)))?;
     let zip = project_root()
         .join(LAMBDA_DIR)
         .join(LAMBDA_BIN)
@@ -561,6 +653,8 @@ struct StackParameters {
     local_origin: Option<String>,
     mfa: String,
     refresh_token_rotation: bool,
+    /// Follows the build (`--arch`), never kept from the stack.
+    architecture: LambdaArch,
 }
 
 impl StackParameters {
@@ -582,6 +676,7 @@ impl StackParameters {
             ),
             format!("MfaConfiguration={}", self.mfa),
             format!("RefreshTokenRotation={rotation}"),
+            format!("LambdaArchitecture={}", self.architecture.template_value()),
         ]
     }
 }
@@ -621,6 +716,7 @@ fn choose_parameters(
         refresh_token_rotation: options.refresh_token_rotation.unwrap_or_else(|| {
             current("RefreshTokenRotation").is_some_and(|rotation| rotation == "ENABLED")
         }),
+        architecture: options.arch,
     }
 }
 
@@ -1019,6 +1115,10 @@ mod tests {
                     "session",
                     "--domain-prefix",
                     "my-login",
+                    "--arch",
+                    "x86_64",
+                    "--endpoint-url",
+                    "http://127.0.0.1:4566",
                 ],
                 &[
                     ("COGNITO_SPA_STACK", "demo-stack"),
@@ -1037,6 +1137,8 @@ mod tests {
                 mfa: Some("OPTIONAL".into()),
                 refresh_token_rotation: Some(true),
                 token_storage: "session".into(),
+                arch: LambdaArch::X86_64,
+                endpoint_url: Some("http://127.0.0.1:4566".into()),
             }
         );
         assert_eq!(parse(&["--help"], &[]).unwrap(), Invocation::Help);
@@ -1085,6 +1187,7 @@ mod tests {
                 local_origin: Some("http://localhost:8080".into()),
                 mfa: "ON".into(),
                 refresh_token_rotation: true,
+                architecture: LambdaArch::Arm64,
             }
         );
 
@@ -1119,6 +1222,7 @@ mod tests {
                 local_origin: None,
                 mfa: "OFF".into(),
                 refresh_token_rotation: false,
+                architecture: LambdaArch::Arm64,
             }
         );
         // An empty LocalDevOrigin on the stack means none.
@@ -1151,6 +1255,56 @@ mod tests {
         for (args, expected) in cases {
             let error = parse(args, &[]).unwrap_err().to_string();
             assert!(error.contains(expected), "{args:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn the_lambda_architecture_and_the_endpoint_are_options() {
+        let plain = options(parse(&[], &[]).unwrap());
+        assert_eq!(plain.arch, LambdaArch::Arm64);
+        assert_eq!(plain.endpoint_url, None);
+        // The CLIs read AWS_ENDPOINT_URL themselves; deploy does not copy it into its options.
+        let from_env = options(parse(&[], &[("AWS_ENDPOINT_URL", "http://x:1")]).unwrap());
+        assert_eq!(from_env.endpoint_url, None);
+        assert_eq!(
+            lambda_build_args(LambdaArch::X86_64)[4],
+            "--x86-64",
+            "cargo-lambda's flag"
+        );
+        assert_eq!(lambda_build_args(LambdaArch::Arm64)[4], "--arm64");
+        for (args, expected) in [
+            (&["--arch", "sparc"][..], "use arm64 or x86_64"),
+            (&["--endpoint-url", "127.0.0.1:4566"], "http:// or https://"),
+            (&["--endpoint-url", "http://"], "http:// or https://"),
+            (&["--endpoint-url", "http://a b"], "http:// or https://"),
+        ] {
+            let error = parse(args, &[]).unwrap_err().to_string();
+            assert!(error.contains(expected), "{args:?}: {error}");
+        }
+        assert!(check_endpoint_url("https://emulator.example:4566/").is_ok());
+    }
+
+    #[test]
+    fn the_endpoint_reaches_every_aws_and_sam_command() {
+        let endpoint = |command: &Command| {
+            command
+                .get_envs()
+                .find(|(name, _)| *name == "AWS_ENDPOINT_URL")
+                .and_then(|(_, value)| value)
+                .map(|value| value.to_string_lossy().into_owned())
+        };
+        let aws = Tools::from_path();
+        assert_eq!(endpoint(&aws.aws("us-east-1")), None);
+        assert_eq!(endpoint(&aws.sam()), None);
+        let emulated =
+            Tools::from_path().with_endpoint_url(Some("http://127.0.0.1:4566".to_owned()));
+        for command in [emulated.aws("us-east-1"), emulated.sam()] {
+            assert_eq!(
+                endpoint(&command).as_deref(),
+                Some("http://127.0.0.1:4566"),
+                "{}",
+                cmd::describe(&command)
+            );
         }
     }
 
@@ -1353,6 +1507,7 @@ mod tests {
             local_origin: Some("http://localhost:8080".into()),
             mfa: "OFF".into(),
             refresh_token_rotation: true,
+            architecture: LambdaArch::Arm64,
         };
         assert_eq!(
             parameters.overrides(),
@@ -1363,6 +1518,7 @@ mod tests {
                 "LocalDevOrigin=http://localhost:8080".to_owned(),
                 "MfaConfiguration=OFF".to_owned(),
                 "RefreshTokenRotation=ENABLED".to_owned(),
+                "LambdaArchitecture=arm64".to_owned(),
             ]
         );
     }
@@ -1387,6 +1543,7 @@ mod tests {
             local_origin: None,
             mfa: String::new(),
             refresh_token_rotation: false,
+            architecture: LambdaArch::Arm64,
         };
         let passed: Vec<String> = parameters
             .overrides()
@@ -1464,7 +1621,7 @@ mod tests {
 
     #[test]
     fn the_lambda_is_built_with_the_servers_profile() {
-        let args = lambda_build_args();
+        let args = lambda_build_args(LambdaArch::Arm64);
         let profile = args
             .iter()
             .position(|arg| *arg == "--profile")
@@ -1656,6 +1813,7 @@ await init();
                     sam: self.script("sam", "SAM CLI, version 1.170.0", "", 0),
                     cargo: self.script("cargo", "cargo-lambda 1.9.2", "", 0),
                     trunk: self.script("trunk", "trunk 0.21.14", "", 0),
+                    endpoint_url: None,
                 }
             }
         }
