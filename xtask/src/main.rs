@@ -10,6 +10,7 @@ mod cmd;
 mod deploy;
 mod dev;
 mod setup;
+mod setup_emulator;
 mod test;
 
 use anyhow::{Result, bail};
@@ -19,7 +20,8 @@ usage: cargo xtask <command> [options]
 
 commands:
   setup          install what is missing (wasm32 target, trunk, wasm-bindgen-cli, wasm-opt,
-                 chromium + chromedriver, the Python virtualenv); idempotent
+                 chromium + chromedriver, the Python virtualenvs: linters, AWS CLI, SAM CLI,
+                 cargo-lambda, the ministack emulator); idempotent
   build          build the SPA for release into dist/ (trunk, wasm-opt applied)
   dev            set up, build the SPA and run the whole system locally (devstack)
   test           set up, then run every check and test; exits non-zero on any failure

@@ -62,6 +62,11 @@ const STEPS: &[Step] = &[
         check: check_venv,
         install: install_venv,
     },
+    Step {
+        name: "AWS emulator ministack (.tools/ministack)",
+        check: crate::setup_emulator::check,
+        install: crate::setup_emulator::install,
+    },
 ];
 
 /// Brings every tool to the wanted version. Returns how many steps installed something.
