@@ -41,6 +41,11 @@ pub struct Browser {
 impl Browser {
     /// Starts chromedriver and a fresh headless Chromium. `scenario` names the screenshots.
     pub async fn launch(scenario: &str) -> Result<Self> {
+        Self::launch_with_args(scenario, &[]).await
+    }
+
+    /// [`Browser::launch`] with more Chromium switches (e.g. `--host-resolver-rules=...`).
+    pub async fn launch_with_args(scenario: &str, extra_args: &[String]) -> Result<Self> {
         let slot = BROWSER_SLOTS
             .acquire()
             .await
@@ -52,22 +57,24 @@ impl Browser {
             .tempdir()
             .context("could not create a Chromium profile directory")?;
         let driver = ChromeDriver::start()?;
+        let mut args = vec![
+            "--headless".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-quic".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            "--window-size=1280,900".to_owned(),
+            format!("--user-data-dir={}", profile.path().display()),
+        ];
+        args.extend_from_slice(extra_args);
         let capabilities = json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": chromium,
-                "args": [
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-quic",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--window-size=1280,900",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ],
+                "args": args,
             },
             // Console messages, where Chromium reports Content-Security-Policy violations.
             "goog:loggingPrefs": { "browser": "ALL" },

@@ -1,5 +1,6 @@
 //! End-to-end harness: the release build of the SPA (`dist/`) served by devstack on three
-//! loopback origins, driven in headless Chromium through chromedriver.
+//! loopback origins, driven in headless Chromium through chromedriver; and the real deployment
+//! (`cargo xtask deploy`) into ministack, an independent AWS emulator ([`ministack`]).
 //!
 //! Every test starts what it needs (devstack in-process, its own chromedriver and a fresh
 //! Chromium profile) and everything stops when the test ends, also when it fails: a scenario
@@ -12,8 +13,10 @@
 //! visited go to `$CARGO_TARGET_DIR/e2e-screenshots/` (or `target/e2e-screenshots/`), named
 //! `<scenario>-<page>.png`; a wait that times out saves `<scenario>-timeout.png` and says so.
 
+pub mod aws;
 pub mod browser;
 pub mod driver;
+pub mod ministack;
 pub mod scenario;
 
 pub use browser::{Browser, DEADLINE};

@@ -231,7 +231,7 @@ fn check_endpoint_url(url: &str) -> Result<()> {
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"));
     let host = rest.map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default());
-    if !host.is_some_and(|host| !host.is_empty()) || url.chars().any(char::is_whitespace) {
+    if host.is_none_or(str::is_empty) || url.chars().any(char::is_whitespace) {
         bail!(
             "--endpoint-url `{url}`: give an http:// or https:// URL, e.g. http://127.0.0.1:4566"
         );

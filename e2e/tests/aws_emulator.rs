@@ -1,0 +1,618 @@
+//! The real deployment, run for real: `cargo xtask deploy` (build, `sam package`, `aws
+//! cloudformation deploy`, outputs, config.json, upload, invalidation) into ministack, an
+//! independent AWS emulator from PyPI, then what it built checked as a user would: the outputs
+//! and config.json, the bucket, the real Rust Lambda behind the HTTP API and its JWT
+//! authorizer, a sign-in in headless Chromium through the emulator's hosted UI with the SPA
+//! served by the emulator's CloudFront (with the template's CSP), and a second deploy that
+//! changes nothing it should not.
+//!
+//! ministack listens on 127.0.0.1 only and is killed when the test ends, however it ends. Where
+//! it differs from AWS, `e2e/ministack/launch.py` patches it (listed in infra/README.md); the
+//! product is not bent. The browser reaches the deployed AWS host names
+//! (`https://d….cloudfront.net`, `https://<prefix>.auth.us-east-1.amazoncognito.com`, …) through
+//! Chromium's host mapping to the emulator's HTTPS port, whose certificate is self-signed.
+//!
+//! Needs `cargo xtask setup` (the AWS CLI, SAM CLI and cargo-lambda in .tools/venv, ministack in
+//! .tools/ministack, Chromium). Takes a few minutes: the deploy builds the Lambda and the SPA.
+
+use anyhow::{Context, Result, bail, ensure};
+use e2e::aws::{EmulatedAws, REGION, StackView, dist_keys};
+use e2e::ministack::Ministack;
+use e2e::{Browser, assert_contains};
+use fantoccini::Locator;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::hash::{BuildHasher, RandomState};
+use url::Url;
+
+const STACK: &str = "emulated-spa";
+const LOCAL_ORIGIN: &str = "http://localhost:8080";
+const USERNAME: &str = "alice";
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cargo_xtask_deploy_into_an_aws_emulator_builds_a_stack_a_user_signs_in_to() -> Result<()> {
+    let emulator = Ministack::start()?;
+    let aws = EmulatedAws::new(emulator.endpoint_url())?;
+    let outcome = deploy_and_use(&emulator, &aws).await;
+    outcome.with_context(|| format!("ministack's last output:\n{}", emulator.log_tail()))
+}
+
+async fn deploy_and_use(emulator: &Ministack, aws: &EmulatedAws) -> Result<()> {
+    // A first deployment, naming one stack setting that a re-run must keep.
+    let printed = aws.deploy(
+        "first",
+        &["--stack-name", STACK, "--local-origin", LOCAL_ORIGIN],
+    )?;
+    let stack = aws.stack(STACK)?;
+    check_outputs_and_config(&stack, &printed)?;
+    check_bucket(aws, &stack)?;
+    check_lambda(aws)?;
+
+    let password = throwaway_password();
+    create_user(aws, stack.output("UserPoolId")?, &password)?;
+    let http = ApiOverHttp::new(emulator, &stack)?;
+    check_api(&http, &stack, &password).await?;
+    sign_in_in_the_browser(emulator, &stack, &password).await?;
+
+    // A second deployment without the setting: nothing changes but what must.
+    let again = aws.deploy("second", &["--stack-name", STACK])?;
+    check_rerun(aws, &stack, &aws.stack(STACK)?, &again)?;
+    check_api(&http, &stack, &password).await
+}
+
+/// 1. The outputs, the parameters the deploy chose, and the config.json written from them.
+fn check_outputs_and_config(stack: &StackView, printed: &str) -> Result<()> {
+    ensure!(
+        stack.status == "CREATE_COMPLETE" || stack.status == "UPDATE_COMPLETE",
+        "stack status {}",
+        stack.status
+    );
+    let spa = stack.output("SpaUrl")?;
+    let pool = stack.output("UserPoolId")?;
+    let prefix = stack.parameter("HostedUiDomainPrefix")?;
+    let domain = spa.strip_prefix("https://").unwrap_or_default();
+    ensure!(
+        domain.ends_with(".cloudfront.net") && !domain.contains('/'),
+        "SpaUrl {spa}"
+    );
+    ensure!(
+        prefix.starts_with("emulated-spa-") && prefix.len() == "emulated-spa-".len() + 10,
+        "the default domain prefix: {prefix}"
+    );
+    let api = stack.output("ApiBaseUrl")?;
+    ensure!(
+        api.starts_with("https://")
+            && api.ends_with(&format!(".execute-api.{REGION}.amazonaws.com")),
+        "ApiBaseUrl {api}"
+    );
+    for (key, expected) in [
+        (
+            "HostedUiUrl",
+            format!("https://{prefix}.auth.{REGION}.amazoncognito.com"),
+        ),
+        (
+            "Issuer",
+            format!("https://cognito-idp.{REGION}.amazonaws.com/{pool}"),
+        ),
+        ("RedirectUri", format!("{spa}/callback")),
+        ("SignOutUri", format!("{spa}/signed-out")),
+        (
+            "Scopes",
+            "openid email profile api/read api/write".to_owned(),
+        ),
+    ] {
+        ensure!(
+            stack.output(key)? == expected,
+            "output {key}: {}",
+            stack.output(key)?
+        );
+    }
+    // The CSP names exactly this stack's API (the second stack update of a first deploy), the
+    // Lambda's architecture follows --arch, and the named setting is in place.
+    for (key, expected) in [
+        ("ApiOrigin", api),
+        ("LambdaArchitecture", "x86_64"),
+        ("LocalDevOrigin", LOCAL_ORIGIN),
+        ("MfaConfiguration", "OFF"),
+        ("RefreshTokenRotation", "DISABLED"),
+    ] {
+        ensure!(
+            stack.parameter(key)? == expected,
+            "parameter {key}: {}",
+            stack.parameter(key)?
+        );
+    }
+    ensure!(
+        printed.contains(&format!("Deployed: {spa}")),
+        "the URL is not printed:\n{printed}"
+    );
+
+    let config_path = e2e::workspace_root().join("dist/config.json");
+    let config: Value = serde_json::from_str(
+        &std::fs::read_to_string(&config_path)
+            .with_context(|| format!("reading {}", config_path.display()))?,
+    )?;
+    let expected = json!({
+        "hosted_ui_url": stack.output("HostedUiUrl")?,
+        "issuer": stack.output("Issuer")?,
+        "client_id": stack.output("ClientId")?,
+        "redirect_uri": stack.output("RedirectUri")?,
+        "sign_out_uri": stack.output("SignOutUri")?,
+        "scopes": ["openid", "email", "profile", "api/read", "api/write"],
+        "api_base_url": api,
+        "token_storage": "memory",
+    });
+    ensure!(
+        config == expected,
+        "dist/config.json is\n{config:#}\nexpected\n{expected:#}"
+    );
+    Ok(())
+}
+
+/// 2. The bucket holds exactly the build, each object with its type and caching.
+fn check_bucket(aws: &EmulatedAws, stack: &StackView) -> Result<()> {
+    let bucket = stack.output("SiteBucketName")?;
+    let listed = aws.json(&["s3api", "list-objects-v2", "--bucket", bucket])?;
+    let mut keys: Vec<String> = listed
+        .get("Contents")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|object| object.get("Key")?.as_str().map(str::to_owned))
+        .collect();
+    keys.sort();
+    let built = dist_keys(&e2e::workspace_root().join("dist"))?;
+    ensure!(
+        keys == built,
+        "bucket holds {keys:?}, the build is {built:?}"
+    );
+    let mut kinds = 0;
+    for key in &keys {
+        let head = aws.json(&["s3api", "head-object", "--bucket", bucket, "--key", key])?;
+        let field = |name: &str| head.get(name).and_then(Value::as_str).unwrap_or_default();
+        let (content_type, cache_control) = (field("ContentType"), field("CacheControl"));
+        let expected = match key.rsplit_once('.').map(|(_, extension)| extension) {
+            Some("wasm") => Some(("application/wasm", IMMUTABLE)),
+            Some("js") => Some(("text/javascript; charset=utf-8", IMMUTABLE)),
+            Some("css") => Some(("text/css; charset=utf-8", IMMUTABLE)),
+            Some("html") => Some(("text/html; charset=utf-8", "no-cache")),
+            Some("json") => Some(("application/json", "no-cache")),
+            _ => None,
+        };
+        if let Some((wanted_type, wanted_cache)) = expected {
+            kinds += 1;
+            ensure!(
+                content_type == wanted_type && cache_control == wanted_cache,
+                "{key}: Content-Type {content_type:?}, Cache-Control {cache_control:?}"
+            );
+        }
+    }
+    ensure!(
+        kinds >= 5,
+        "expected html, json, js, wasm and css in {keys:?}"
+    );
+    Ok(())
+}
+
+/// The function CloudFormation made is the zip cargo-lambda built, on the chosen architecture.
+fn check_lambda(aws: &EmulatedAws) -> Result<()> {
+    let functions = aws.json(&["lambda", "list-functions"])?;
+    let function = functions
+        .get("Functions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|function| {
+            function
+                .get("FunctionName")
+                .and_then(Value::as_str)
+                .is_some_and(|name| name.starts_with(STACK))
+        })
+        .with_context(|| format!("no function of stack {STACK}: {functions}"))?;
+    let field = |name: &str| function.get(name).cloned().unwrap_or(Value::Null);
+    ensure!(field("Runtime") == "provided.al2023", "{function}");
+    ensure!(field("Handler") == "bootstrap", "{function}");
+    ensure!(field("Architectures") == json!(["x86_64"]), "{function}");
+    let zip = std::fs::read(e2e::workspace_root().join("target/lambda/bootstrap/bootstrap.zip"))
+        .context("reading the zip cargo-lambda built")?;
+    let sha = base64_sha256(&zip);
+    ensure!(
+        field("CodeSha256") == sha.as_str(),
+        "the function's code is not the zip cargo-lambda built ({sha}): {function}"
+    );
+    Ok(())
+}
+
+fn base64_sha256(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
+}
+
+/// A password that meets the pool's policy and is never printed.
+fn throwaway_password() -> String {
+    let random = RandomState::new().hash_one(std::time::SystemTime::now());
+    format!("Aa1!-{random:016x}")
+}
+
+/// `admin-create-user` with a verified e-mail and no invitation, then a permanent password.
+fn create_user(aws: &EmulatedAws, pool: &str, password: &str) -> Result<()> {
+    aws.json(&[
+        "cognito-idp",
+        "admin-create-user",
+        "--user-pool-id",
+        pool,
+        "--username",
+        USERNAME,
+        "--user-attributes",
+        "Name=email,Value=alice@example.com",
+        "Name=email_verified,Value=true",
+        "--message-action",
+        "SUPPRESS",
+    ])?;
+    aws.json(&[
+        "cognito-idp",
+        "admin-set-user-password",
+        "--user-pool-id",
+        pool,
+        "--username",
+        USERNAME,
+        "--password",
+        password,
+        "--permanent",
+    ])?;
+    Ok(())
+}
+
+/// The emulator's plain-HTTP port with the deployed host names in `Host`, for the checks made
+/// without a browser (the API and the hosted UI answer on either port).
+struct ApiOverHttp {
+    client: reqwest::Client,
+    endpoint: Url,
+    api_host: String,
+    hosted_ui_host: String,
+}
+
+impl ApiOverHttp {
+    fn new(emulator: &Ministack, stack: &StackView) -> Result<Self> {
+        let host = |key: &str| -> Result<String> {
+            Ok(Url::parse(stack.output(key)?)?
+                .host_str()
+                .context("no host")?
+                .to_owned())
+        };
+        Ok(Self {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()?,
+            endpoint: Url::parse(&emulator.endpoint_url())?,
+            api_host: host("ApiBaseUrl")?,
+            hosted_ui_host: host("HostedUiUrl")?,
+        })
+    }
+
+    fn request(
+        &self,
+        method: reqwest::Method,
+        host: &str,
+        path: &str,
+    ) -> Result<reqwest::RequestBuilder> {
+        Ok(self
+            .client
+            .request(method, self.endpoint.join(path)?)
+            .header(reqwest::header::HOST, host))
+    }
+
+    async fn api_get(&self, path: &str, token: Option<&str>) -> Result<(u16, String)> {
+        let mut request = self.request(reqwest::Method::GET, &self.api_host, path)?;
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await?;
+        Ok((response.status().as_u16(), response.text().await?))
+    }
+
+    /// The authorization code flow with PKCE, through the hosted UI's form, as the SPA's
+    /// browser does it; returns the access token.
+    async fn sign_in(&self, stack: &StackView, password: &str) -> Result<String> {
+        let verifier = format!("{:064x}", RandomState::new().hash_one(password));
+        let challenge = {
+            use base64::Engine as _;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(&verifier))
+        };
+        let client_id = stack.output("ClientId")?;
+        let redirect = stack.output("RedirectUri")?;
+        let mut authorize = Url::parse("http://authorize/oauth2/authorize")?;
+        authorize
+            .query_pairs_mut()
+            .append_pair("response_type", "code")
+            .append_pair("client_id", client_id)
+            .append_pair("redirect_uri", redirect)
+            .append_pair("scope", "openid email profile api/read api/write")
+            .append_pair("state", "state-from-the-test")
+            .append_pair("code_challenge", &challenge)
+            .append_pair("code_challenge_method", "S256");
+        let path = format!(
+            "/oauth2/authorize?{}",
+            authorize.query().unwrap_or_default()
+        );
+        let page = self
+            .request(reqwest::Method::GET, &self.hosted_ui_host, &path)?
+            .send()
+            .await?;
+        ensure!(
+            page.status() == 200,
+            "the hosted UI answered {}",
+            page.status()
+        );
+        let page = page.text().await?;
+        let mut form = hidden_inputs(&page);
+        ensure!(
+            !form.is_empty(),
+            "no sign-in form on the hosted UI:\n{page}"
+        );
+        form.push(("username".into(), USERNAME.into()));
+        form.push(("password".into(), password.into()));
+        let submitted = self
+            .request(reqwest::Method::POST, &self.hosted_ui_host, "/login")?
+            .form(&form)
+            .send()
+            .await?;
+        let location = submitted
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+            .with_context(|| {
+                format!(
+                    "the sign-in answered {} without a redirect",
+                    submitted.status()
+                )
+            })?;
+        let back = Url::parse(&location)?;
+        ensure!(
+            back.as_str().starts_with(redirect),
+            "redirected to {location}"
+        );
+        let code = back
+            .query_pairs()
+            .find(|(name, _)| name == "code")
+            .map(|(_, code)| code.into_owned())
+            .context("no code on the redirect")?;
+        let tokens: Value = self
+            .request(reqwest::Method::POST, &self.hosted_ui_host, "/oauth2/token")?
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("client_id", client_id),
+                ("redirect_uri", redirect),
+                ("code", code.as_str()),
+                ("code_verifier", verifier.as_str()),
+            ])
+            .send()
+            .await?
+            .json()
+            .await?;
+        tokens
+            .get("access_token")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .context("the token endpoint issued no access token")
+    }
+}
+
+/// `<input type="hidden" name="…" value="…">` pairs of a form (the hosted UI's own fields).
+fn hidden_inputs(html: &str) -> Vec<(String, String)> {
+    let attribute = |tag: &str, name: &str| -> Option<String> {
+        let start = tag.find(&format!("{name}=\""))? + name.len() + 2;
+        let end = tag[start..].find('"')? + start;
+        Some(
+            tag[start..end]
+                .replace("&amp;", "&")
+                .replace("&quot;", "\""),
+        )
+    };
+    html.split("<input")
+        .skip(1)
+        .filter_map(|rest| rest.split('>').next())
+        .filter(|tag| tag.contains("type=\"hidden\""))
+        .filter_map(|tag| Some((attribute(tag, "name")?, attribute(tag, "value")?)))
+        .collect()
+}
+
+/// 3. The real Rust Lambda answers through the HTTP API; the JWT authorizer guards /hello.
+async fn check_api(http: &ApiOverHttp, stack: &StackView, password: &str) -> Result<()> {
+    let (status, body) = http.api_get("/open", None).await?;
+    ensure!(status == 200, "GET /open: {status} {body}");
+    assert_contains(&body, &["Hello from the open route", "\"time\""]);
+    let (status, body) = http.api_get("/hello", None).await?;
+    ensure!(status == 401, "GET /hello without a token: {status} {body}");
+    let token = http.sign_in(stack, password).await?;
+    let (status, body) = http.api_get("/hello", Some(&token)).await?;
+    ensure!(status == 200, "GET /hello with a token: {status} {body}");
+    let greeting: Value = serde_json::from_str(&body)?;
+    ensure!(
+        greeting.get("message") == Some(&json!(format!("Hello, {USERNAME}!"))),
+        "GET /hello: {body}"
+    );
+    let (status, body) = http.api_get("/hello", Some("not-a-token")).await?;
+    ensure!(
+        status == 401,
+        "GET /hello with a bad token: {status} {body}"
+    );
+    Ok(())
+}
+
+/// 4. The SPA from the emulator's CloudFront signs the user in through its hosted UI and calls
+/// the API from the console, with the deployed CSP and no violation.
+async fn sign_in_in_the_browser(
+    emulator: &Ministack,
+    stack: &StackView,
+    password: &str,
+) -> Result<()> {
+    let browser = Browser::launch_with_args(
+        "aws-emulator",
+        &[
+            format!("--host-resolver-rules={}", emulator.host_resolver_rules()),
+            // The emulator's certificate is self-signed; nothing else is reachable anyway.
+            "--ignore-certificate-errors".to_owned(),
+        ],
+    )
+    .await?;
+    let outcome = browser_scenario(&browser, stack, password).await;
+    let closed = browser.close().await;
+    outcome.and(closed)
+}
+
+async fn browser_scenario(browser: &Browser, stack: &StackView, password: &str) -> Result<()> {
+    let spa = Url::parse(stack.output("SpaUrl")?)?;
+    let hosted_ui = Url::parse(stack.output("HostedUiUrl")?)?;
+    browser.goto(spa.as_str()).await?;
+    browser.click_button("Sign in").await?;
+    let at_login = browser
+        .wait_for_url("the emulator's hosted UI", |url| {
+            url.origin() == hosted_ui.origin()
+        })
+        .await?;
+    ensure!(
+        at_login.path() == "/oauth2/authorize" || at_login.path() == "/login",
+        "{at_login}"
+    );
+    browser.fill("#username", USERNAME).await?;
+    browser.fill("#password", password).await?;
+    browser.click_button("Sign in").await?;
+    browser.wait_for_text(&format!("Hello, {USERNAME}")).await?;
+    browser.wait_for_path(&spa, "/").await?;
+    browser.assert_clean_and_screenshot("signed-in").await?;
+
+    // What CloudFront served: the template's CSP naming this stack's API, and typed files.
+    let served = browser
+        .script(
+            "const wasm = document.querySelector('link[href$=\"_bg.wasm\"]'); \
+             return Promise.all([fetch('/profile'), wasm ? fetch(wasm.href) : null]) \
+               .then(([route, w]) => ({ status: route.status, \
+                 type: route.headers.get('content-type'), \
+                 csp: route.headers.get('content-security-policy'), \
+                 wasm: w && w.headers.get('content-type'), \
+                 wasmCache: w && w.headers.get('cache-control') }));",
+        )
+        .await?;
+    let api = stack.output("ApiBaseUrl")?;
+    let csp = served
+        .get("csp")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    ensure!(
+        served.get("status") == Some(&json!(200))
+            && served.get("type") == Some(&json!("text/html; charset=utf-8"))
+            && csp.contains(&format!(
+                "connect-src 'self' {} https://cognito-idp.{REGION}.amazonaws.com {api};",
+                hosted_ui.as_str().trim_end_matches('/')
+            )),
+        "CloudFront's answer for an SPA route: {served}"
+    );
+    ensure!(
+        served.get("wasm") == Some(&json!("application/wasm"))
+            && served.get("wasmCache") == Some(&json!(IMMUTABLE)),
+        "CloudFront's answer for the wasm: {served}"
+    );
+
+    browser.follow_link("/api").await?;
+    browser.wait_for_text("API console").await?;
+    let hello = call_route(browser, "get-hello").await?;
+    assert_contains(
+        &hello,
+        &["GET /hello answered 200.", &format!("Hello, {USERNAME}!")],
+    );
+    let echo = call_route(browser, "get-echo").await?;
+    assert_contains(
+        &echo,
+        &[
+            "GET /echo answered 200.",
+            &format!("\"username\": \"{USERNAME}\""),
+            "api/read",
+        ],
+    );
+    browser
+        .fill("#post-echo-body", r#"{"sent_by": "aws-emulator"}"#)
+        .await?;
+    let posted = call_route(browser, "post-echo").await?;
+    assert_contains(
+        &posted,
+        &["POST /echo answered 200.", "\"sent_by\": \"aws-emulator\""],
+    );
+    browser.assert_clean_and_screenshot("api-console").await
+}
+
+/// Presses Send on the API console's card for `slug` and returns the answer it shows.
+async fn call_route(browser: &Browser, slug: &str) -> Result<String> {
+    browser
+        .element(&format!("button[aria-controls='{slug}-result']"))
+        .await?
+        .click()
+        .await?;
+    let result = format!("#{slug}-result");
+    let result = result.as_str();
+    browser
+        .wait_for(&format!("the answer to {slug}"), || async move {
+            let card = browser.client().find(Locator::Css(result)).await?;
+            let busy = card.attr("aria-busy").await?;
+            let text = card.text().await?;
+            Ok((busy.as_deref() == Some("false") && !text.trim().is_empty()).then_some(text))
+        })
+        .await
+}
+
+/// 5. A re-run keeps the stack and its settings, changes no resource of an unchanged build,
+/// and the user still signs in.
+fn check_rerun(
+    aws: &EmulatedAws,
+    before: &StackView,
+    after: &StackView,
+    printed: &str,
+) -> Result<()> {
+    ensure!(
+        after.outputs == before.outputs,
+        "the outputs changed:\nbefore {:?}\nafter  {:?}",
+        before.outputs,
+        after.outputs
+    );
+    ensure!(
+        after.parameters == before.parameters,
+        "the parameters changed (LocalDevOrigin must be kept though not named):\nbefore {:?}\nafter  {:?}",
+        before.parameters,
+        after.parameters
+    );
+    if !printed.contains("No changes to deploy") {
+        bail!("the re-run of an unchanged build changed the stack:\n{printed}");
+    }
+    let user = aws.json(&[
+        "cognito-idp",
+        "admin-get-user",
+        "--user-pool-id",
+        after.output("UserPoolId")?,
+        "--username",
+        USERNAME,
+    ])?;
+    ensure!(
+        user.get("UserStatus") == Some(&json!("CONFIRMED")),
+        "{user}"
+    );
+    Ok(())
+}
+
+#[test]
+fn hidden_inputs_are_read_from_the_form() {
+    let html = r#"<form><input type="hidden" name="client_id" value="abc">
+        <input type="hidden" name="redirect_uri" value="https://x/callback?a=1&amp;b=2">
+        <input type="text" id="username" name="username"></form>"#;
+    assert_eq!(
+        hidden_inputs(html),
+        [
+            ("client_id".to_owned(), "abc".to_owned()),
+            (
+                "redirect_uri".to_owned(),
+                "https://x/callback?a=1&b=2".to_owned()
+            ),
+        ]
+    );
+}
