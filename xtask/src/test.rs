@@ -113,9 +113,24 @@ pub fn run(args: &[String]) -> Result<()> {
     step("cfn-lint infra/template.yaml", &mut |_| {
         cmd::run(cmd::command(venv_dir().join("bin/cfn-lint")).arg("infra/template.yaml"))
     });
+    step("cfn-lint infra/github-deploy-role.yaml", &mut |_| {
+        cmd::run(cmd::command(venv_dir().join("bin/cfn-lint")).arg("infra/github-deploy-role.yaml"))
+    });
     // cfn-lint 1.x no longer runs the SAM transform: lint what CloudFormation will really get.
     step("cfn-lint after the SAM transform", &mut |_| {
         cmd::run(cmd::command(venv_dir().join("bin/python")).arg("infra/lint_sam_transform.py"))
+    });
+
+    // The workflows cannot run here; their linters can. Any finding fails the step.
+    step("actionlint .github/workflows", &mut |_| {
+        cmd::run(cmd::command(venv_dir().join("bin/actionlint")).arg("-no-color"))
+    });
+    step("zizmor .github/workflows", &mut |_| {
+        cmd::run(cmd::command(venv_dir().join("bin/zizmor")).args([
+            "--offline",
+            "--no-progress",
+            ".github/workflows",
+        ]))
     });
 
     println!("\n==> summary");
