@@ -9,7 +9,7 @@ use leptos_router::{
 
 use crate::auth::provide_auth;
 use crate::components::time::provide_clock;
-use crate::components::{ConfigErrorPage, PageSkeleton, SessionCorner, SigningOut};
+use crate::components::{ConfigErrorPage, PageSkeleton, SessionCorner};
 use crate::config::{self, AppConfig};
 use crate::pages::{ApiConsole, Callback, Home, NotFound, Profile, SignIn, SignedOut};
 
@@ -139,7 +139,6 @@ fn ShellSkeleton() -> impl IntoView {
 #[component]
 fn Shell(config: AppConfig) -> impl IntoView {
     let auth = provide_auth(config);
-    let signing_out = SigningOut::provide();
     provide_clock();
     let main_ref = NodeRef::<html::Main>::new();
     // The router would treat `#main` as a navigation to `/`; move focus ourselves instead.
@@ -149,15 +148,8 @@ fn Shell(config: AppConfig) -> impl IntoView {
             _ = main.focus();
         }
     };
-    // While signing out, the protected pages wait for the trip to /logout instead of
-    // sending the visitor to sign in again.
-    let signed_in = move || {
-        if signing_out.get() {
-            None
-        } else {
-            auth.signed_in()
-        }
-    };
+    // While signing out (or in), the protected pages wait instead of sending the visitor on.
+    let signed_in = move || auth.signed_in();
 
     view! {
         <Router>
