@@ -80,6 +80,8 @@ use url::Url;
 pub use clock::Clock;
 pub use config::{Config, ConfigError};
 pub use spa::{SpaRuntimeConfig, content_security_policy};
+// The app clients' AuthSessionValidity; infra/template.yaml is checked against it.
+pub use accounts::CHALLENGE_LIFETIME_SECS;
 
 /// The default address of the Cognito side (hosted UI and issuer).
 pub const DEFAULT_COGNITO_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9229);
