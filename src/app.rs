@@ -1,6 +1,6 @@
 //! The application shell: loads `/config.json`, provides the auth context, and routes.
 
-use leptos::{either::Either, ev::MouseEvent, html, prelude::*};
+use leptos::{ev::MouseEvent, html, prelude::*};
 use leptos_router::{
     StaticSegment,
     components::{A, ProtectedRoute, Route, Router, Routes},
@@ -9,7 +9,7 @@ use leptos_router::{
 
 use crate::auth::provide_auth;
 use crate::components::time::provide_clock;
-use crate::components::{ConfigErrorPage, PageSkeleton, SessionCorner};
+use crate::components::{ConfigErrorPage, PageSkeleton, SessionCorner, Task};
 use crate::config::{self, AppConfig};
 use crate::pages::{ApiConsole, Callback, Home, NotFound, Profile, SignIn, SignedOut};
 
@@ -107,16 +107,11 @@ pub fn sign_in_path(return_to: &str) -> String {
 /// The root component: config first, then the shell, or a page saying what is wrong with it.
 #[component]
 pub fn App() -> impl IntoView {
-    let config = LocalResource::new(config::load);
-    view! {
-        <Suspense fallback=|| view! { <ShellSkeleton /> }>
-            {move || Suspend::new(async move {
-                match config.await {
-                    Ok(config) => Either::Left(view! { <Shell config /> }),
-                    Err(error) => Either::Right(view! { <ConfigErrorPage error /> }),
-                }
-            })}
-        </Suspense>
+    let config = Task::started(config::load());
+    move || match config.outcome() {
+        None => view! { <ShellSkeleton /> }.into_any(),
+        Some(Ok(config)) => view! { <Shell config /> }.into_any(),
+        Some(Err(error)) => view! { <ConfigErrorPage error /> }.into_any(),
     }
 }
 

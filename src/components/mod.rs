@@ -1,6 +1,9 @@
 //! Small building blocks shared by the pages.
 
+mod task;
 pub mod time;
+
+pub use task::Task;
 
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_location};
