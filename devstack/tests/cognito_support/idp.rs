@@ -52,6 +52,16 @@ pub fn totp_code(secret: &str, at: u64) -> String {
         .to_string()
 }
 
+/// Six digits that are not the code of `secret` at `at`, nor of the step before or after (the
+/// window Cognito accepts).
+pub fn wrong_code(secret: &str, at: u64) -> String {
+    let near = [at - 30, at, at + 30].map(|t| totp_code(secret, t));
+    (0..4)
+        .map(|i| format!("{i}{i}{i}{i}{i}{i}"))
+        .find(|code| !near.contains(code))
+        .unwrap()
+}
+
 /// Asserts Cognito's error answer: 400, `x-amzn-ErrorType`, `{"__type", "message"}` exactly.
 pub fn assert_aws_error(answer: &Answer, kind: &str, message: &str) {
     assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.body);
@@ -138,6 +148,11 @@ impl Harness {
     /// The code of `secret` at the stack's clock.
     pub fn totp_now(&self, secret: &str) -> String {
         totp_code(secret, self.stack.clock().now_secs())
+    }
+
+    /// A code of `secret` that the stack refuses now.
+    pub fn wrong_totp_now(&self, secret: &str) -> String {
+        wrong_code(secret, self.stack.clock().now_secs())
     }
 
     /// The newest message of `kind` about `username`.
