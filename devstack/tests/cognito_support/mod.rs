@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses a different part
 #![allow(clippy::unwrap_used)] // helpers of tests: a panic is how they report a failure
 
+pub mod aws_tools;
 pub mod idp;
 
 use base64::Engine;
