@@ -15,7 +15,8 @@ use super::Harness;
 
 /// `.tools/venv` at the workspace root, or a failure saying how to make it.
 pub fn venv() -> PathBuf {
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.tools/venv");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let venv = root.join(".tools/venv");
     for tool in ["bin/aws", "bin/python"] {
         assert!(
             venv.join(tool).is_file(),
