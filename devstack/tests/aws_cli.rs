@@ -180,7 +180,11 @@ async fn a_sign_up_confirmed_with_the_mailed_code_then_a_sign_in() {
     let result = &tokens["AuthenticationResult"];
     assert_eq!(hello(&harness, result).await, "Hello, newcomer!");
     let user = harness
-        .aws(&["get-user", "--access-token", result["AccessToken"].as_str().unwrap()])
+        .aws(&[
+            "get-user",
+            "--access-token",
+            result["AccessToken"].as_str().unwrap(),
+        ])
         .json();
     assert_eq!(user["Username"], "newcomer");
     harness.stack.shutdown().await;

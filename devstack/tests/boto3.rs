@@ -64,7 +64,10 @@ fn run_script(harness: &Harness) -> Value {
     }
     let status = child.wait().unwrap();
     let traceback = traceback.join().unwrap();
-    assert!(status.success(), "boto3_flows.py failed ({status}): {traceback}");
+    assert!(
+        status.success(),
+        "boto3_flows.py failed ({status}): {traceback}"
+    );
     done.unwrap_or_else(|| panic!("boto3_flows.py ended without a result: {traceback}"))
 }
 

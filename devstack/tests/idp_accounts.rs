@@ -67,7 +67,10 @@ async fn sign_up_then_confirm_with_the_mailed_code_then_sign_in() {
     );
     let mail = harness.last_mail("nora", MailKind::SignUpCode);
     assert_eq!(mail.to, "nora@example.com");
-    assert_eq!(mail.body, format!("Your confirmation code is {}", mail.code));
+    assert_eq!(
+        mail.body,
+        format!("Your confirmation code is {}", mail.code)
+    );
 
     assert_aws_error(
         &harness.initiate_password_auth(NEW_USER).await,
@@ -200,13 +203,19 @@ async fn sign_up_refusals() {
     for (body, kind, message) in cases {
         assert_aws_error(&harness.idp("SignUp", body).await, kind, &message);
     }
-    assert!(harness.stack.mailbox().is_empty(), "no refused sign-up sent a code");
+    assert!(
+        harness.stack.mailbox().is_empty(),
+        "no refused sign-up sent a code"
+    );
     harness.stack.shutdown().await;
 
     let closed = Harness::start(|config| config.user_pool.allow_self_sign_up = false).await;
     assert_aws_error(
         &closed
-            .idp("SignUp", sign_up_body(NEW_USER.0, NEW_USER.1, email("nora@example.com")))
+            .idp(
+                "SignUp",
+                sign_up_body(NEW_USER.0, NEW_USER.1, email("nora@example.com")),
+            )
             .await,
         "NotAuthorizedException",
         "SignUp is not permitted for this user pool",
@@ -268,7 +277,11 @@ async fn a_confirmation_code_expires_after_a_day_and_a_new_one_can_be_sent() {
         .await);
 
     let cases = [
-        (resend, "InvalidParameterException", "User is already confirmed."),
+        (
+            resend,
+            "InvalidParameterException",
+            "User is already confirmed.",
+        ),
         (
             json!({"ClientId": CLI_CLIENT_ID, "Username": "nobody"}),
             "UserNotFoundException",
@@ -299,9 +312,15 @@ async fn a_forgotten_password_is_reset_with_the_mailed_code_once() {
     let harness = Harness::start(|_| {}).await;
     let forgot = json!({"ClientId": CLI_CLIENT_ID, "Username": "demo"});
     let answer = ok(&harness.idp("ForgotPassword", forgot.clone()).await);
-    assert_eq!(answer["CodeDeliveryDetails"]["Destination"], "d***@e***.com");
+    assert_eq!(
+        answer["CodeDeliveryDetails"]["Destination"],
+        "d***@e***.com"
+    );
     let mail = harness.last_mail("demo", MailKind::PasswordResetCode);
-    assert_eq!(mail.body, format!("Your password reset code is {}", mail.code));
+    assert_eq!(
+        mail.body,
+        format!("Your password reset code is {}", mail.code)
+    );
 
     let new_password = "Reset-Passw0rd!!";
     let cases = [
@@ -332,7 +351,10 @@ async fn a_forgotten_password_is_reset_with_the_mailed_code_once() {
     // The old password works until the reset is confirmed.
     harness.cli_tokens(DEMO).await;
     let done = harness
-        .idp("ConfirmForgotPassword", reset("demo", &mail.code, new_password))
+        .idp(
+            "ConfirmForgotPassword",
+            reset("demo", &mail.code, new_password),
+        )
         .await;
     assert_eq!(ok(&done), json!({}));
     assert_aws_error(
@@ -344,7 +366,10 @@ async fn a_forgotten_password_is_reset_with_the_mailed_code_once() {
     // The code was used up.
     assert_aws_error(
         &harness
-            .idp("ConfirmForgotPassword", reset("demo", &mail.code, "Again-Passw0rd!!"))
+            .idp(
+                "ConfirmForgotPassword",
+                reset("demo", &mail.code, "Again-Passw0rd!!"),
+            )
             .await,
         "ExpiredCodeException",
         EXPIRED_CODE,
@@ -355,7 +380,10 @@ async fn a_forgotten_password_is_reset_with_the_mailed_code_once() {
     harness.stack.clock().advance(Duration::from_secs(3600));
     assert_aws_error(
         &harness
-            .idp("ConfirmForgotPassword", reset("demo", &late.code, "Again-Passw0rd!!"))
+            .idp(
+                "ConfirmForgotPassword",
+                reset("demo", &late.code, "Again-Passw0rd!!"),
+            )
             .await,
         "ExpiredCodeException",
         EXPIRED_CODE,
@@ -366,14 +394,12 @@ async fn a_forgotten_password_is_reset_with_the_mailed_code_once() {
 #[tokio::test]
 async fn forgot_password_tells_nothing_about_unknown_users() {
     let harness = Harness::start(|config| {
-        config
-            .users
-            .push(cognito_support::idp::user_config(json!({
-                "username": "invited",
-                "email": "invited@example.com",
-                "password": "Invited-Passw0rd!",
-                "password_is_temporary": true,
-            })));
+        config.users.push(cognito_support::idp::user_config(json!({
+            "username": "invited",
+            "email": "invited@example.com",
+            "password": "Invited-Passw0rd!",
+            "password_is_temporary": true,
+        })));
     })
     .await;
     let forgot = |username: &str| json!({"ClientId": CLI_CLIENT_ID, "Username": username});

@@ -6,9 +6,7 @@
 
 mod cognito_support;
 
-use cognito_support::idp::{
-    CLI_CLIENT_ID, TOTP_USER, assert_aws_error, ok, totp_user,
-};
+use cognito_support::idp::{CLI_CLIENT_ID, TOTP_USER, assert_aws_error, ok, totp_user};
 use cognito_support::{CLIENT_ID, DEMO, Harness, verify_jwt};
 use devstack::MailKind;
 use reqwest::StatusCode;
@@ -49,7 +47,9 @@ fn new_password(session: &Value, username: &str, password: &str) -> Value {
 async fn a_created_user_is_invited_then_sets_a_password_at_the_first_admin_sign_in() {
     let harness = Harness::start(|_| {}).await;
     let before = harness.stack.clock().now_secs();
-    let created = ok(&harness.admin("AdminCreateUser", create("newbie", json!({}))).await);
+    let created = ok(&harness
+        .admin("AdminCreateUser", create("newbie", json!({})))
+        .await);
     let user = &created["User"];
     let sub = user["Attributes"][0]["Value"].as_str().unwrap();
     let created_at = user["UserCreateDate"].as_u64().unwrap();
@@ -100,10 +100,14 @@ async fn a_created_user_is_invited_then_sets_a_password_at_the_first_admin_sign_
             new_password(&challenge["Session"], "newbie", "Newbie-Passw0rd!"),
         )
         .await);
-    let access = done["AuthenticationResult"]["AccessToken"].as_str().unwrap();
+    let access = done["AuthenticationResult"]["AccessToken"]
+        .as_str()
+        .unwrap();
     let hello = harness.api_get("/hello", access).await;
     assert_eq!(hello.json()["message"], "Hello, newbie!");
-    let described = ok(&harness.admin("AdminGetUser", json!({"Username": "newbie"})).await);
+    let described = ok(&harness
+        .admin("AdminGetUser", json!({"Username": "newbie"}))
+        .await);
     assert_eq!(described["UserStatus"], "CONFIRMED");
     harness.stack.shutdown().await;
 }
@@ -112,9 +116,15 @@ async fn a_created_user_is_invited_then_sets_a_password_at_the_first_admin_sign_
 async fn an_initiate_auth_session_can_be_answered_by_the_admin_operation() {
     // Seed 004: initiate-auth, then admin-respond-to-auth-challenge with its session.
     let harness = Harness::start(|_| {}).await;
-    let body = create("seed", json!({"TemporaryPassword": "Seed-Temp-Passw0rd!", "MessageAction": "SUPPRESS"}));
+    let body = create(
+        "seed",
+        json!({"TemporaryPassword": "Seed-Temp-Passw0rd!", "MessageAction": "SUPPRESS"}),
+    );
     ok(&harness.admin("AdminCreateUser", body).await);
-    assert!(harness.stack.mailbox().is_empty(), "SUPPRESS sends no invitation");
+    assert!(
+        harness.stack.mailbox().is_empty(),
+        "SUPPRESS sends no invitation"
+    );
     let challenge = harness
         .cli_challenge(("seed", "Seed-Temp-Passw0rd!"), "NEW_PASSWORD_REQUIRED")
         .await;
@@ -124,7 +134,10 @@ async fn an_initiate_auth_session_can_be_answered_by_the_admin_operation() {
             new_password(&challenge["Session"], "seed", "Seed-New-Passw0rd!"),
         )
         .await);
-    assert!(done["AuthenticationResult"]["IdToken"].is_string(), "{done}");
+    assert!(
+        done["AuthenticationResult"]["IdToken"].is_string(),
+        "{done}"
+    );
     harness.stack.shutdown().await;
 }
 
@@ -184,7 +197,10 @@ async fn admin_create_user_refusals() {
 }
 
 async fn status(harness: &Harness, username: &str) -> Value {
-    ok(&harness.admin("AdminGetUser", json!({"Username": username})).await)["UserStatus"].clone()
+    ok(&harness
+        .admin("AdminGetUser", json!({"Username": username}))
+        .await)["UserStatus"]
+        .clone()
 }
 
 #[tokio::test]
@@ -192,11 +208,12 @@ async fn admin_set_user_password_permanent_or_temporary() {
     let harness = Harness::start(|_| {}).await;
     let body = create("pat", json!({"MessageAction": "SUPPRESS"}));
     ok(&harness.admin("AdminCreateUser", body).await);
-    let set = |username: &str, password: &str, permanent: bool| {
-        json!({"Username": username, "Password": password, "Permanent": permanent})
-    };
+    let set = |username: &str, password: &str, permanent: bool| json!({"Username": username, "Password": password, "Permanent": permanent});
     let answer = harness
-        .admin("AdminSetUserPassword", set("pat", "Pat-Permanent-Passw0rd!", true))
+        .admin(
+            "AdminSetUserPassword",
+            set("pat", "Pat-Permanent-Passw0rd!", true),
+        )
         .await;
     assert_eq!(ok(&answer), json!({}));
     assert_eq!(status(&harness, "pat").await, "CONFIRMED");
@@ -204,11 +221,17 @@ async fn admin_set_user_password_permanent_or_temporary() {
 
     // Temporary: the next sign-in must set a new one.
     ok(&harness
-        .admin("AdminSetUserPassword", set("demo", "Demo-Temporary-Passw0rd!", false))
+        .admin(
+            "AdminSetUserPassword",
+            set("demo", "Demo-Temporary-Passw0rd!", false),
+        )
         .await);
     assert_eq!(status(&harness, "demo").await, "FORCE_CHANGE_PASSWORD");
     harness
-        .cli_challenge(("demo", "Demo-Temporary-Passw0rd!"), "NEW_PASSWORD_REQUIRED")
+        .cli_challenge(
+            ("demo", "Demo-Temporary-Passw0rd!"),
+            "NEW_PASSWORD_REQUIRED",
+        )
         .await;
     assert_aws_error(
         &harness.initiate_password_auth(DEMO).await,
@@ -234,7 +257,11 @@ async fn admin_set_user_password_permanent_or_temporary() {
         ),
     ];
     for (body, kind, message) in cases {
-        assert_aws_error(&harness.admin("AdminSetUserPassword", body).await, kind, message);
+        assert_aws_error(
+            &harness.admin("AdminSetUserPassword", body).await,
+            kind,
+            message,
+        );
     }
     harness.stack.shutdown().await;
 }
@@ -242,7 +269,9 @@ async fn admin_set_user_password_permanent_or_temporary() {
 #[tokio::test]
 async fn admin_get_user_describes_the_user_and_its_authenticator() {
     let harness = Harness::start(|config| config.users.push(totp_user())).await;
-    let demo = ok(&harness.admin("AdminGetUser", json!({"Username": "demo"})).await);
+    let demo = ok(&harness
+        .admin("AdminGetUser", json!({"Username": "demo"}))
+        .await);
     let created = demo["UserCreateDate"].as_u64().unwrap();
     assert_eq!(
         demo,
@@ -264,10 +293,15 @@ async fn admin_get_user_describes_the_user_and_its_authenticator() {
         .admin("AdminGetUser", json!({"Username": "totp-user@example.com"}))
         .await);
     assert_eq!(by_email["Username"], TOTP_USER.0);
-    assert_eq!(by_email["UserMFASettingList"], json!(["SOFTWARE_TOKEN_MFA"]));
+    assert_eq!(
+        by_email["UserMFASettingList"],
+        json!(["SOFTWARE_TOKEN_MFA"])
+    );
     assert_eq!(by_email["PreferredMfaSetting"], "SOFTWARE_TOKEN_MFA");
     assert_aws_error(
-        &harness.admin("AdminGetUser", json!({"Username": "nobody"})).await,
+        &harness
+            .admin("AdminGetUser", json!({"Username": "nobody"}))
+            .await,
         "UserNotFoundException",
         "User does not exist.",
     );
@@ -281,9 +315,17 @@ async fn a_group_added_shows_in_the_next_tokens() {
     let forbidden = harness
         .api_get("/admin", before["AccessToken"].as_str().unwrap())
         .await;
-    assert_eq!(forbidden.status, StatusCode::FORBIDDEN, "{}", forbidden.body);
+    assert_eq!(
+        forbidden.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        forbidden.body
+    );
     let add = |group: &str| json!({"Username": "demo", "GroupName": group});
-    assert_eq!(ok(&harness.admin("AdminAddUserToGroup", add("admin")).await), json!({}));
+    assert_eq!(
+        ok(&harness.admin("AdminAddUserToGroup", add("admin")).await),
+        json!({})
+    );
     assert_aws_error(
         &harness.admin("AdminAddUserToGroup", add("owners")).await,
         "ResourceNotFoundException",
@@ -293,7 +335,11 @@ async fn a_group_added_shows_in_the_next_tokens() {
     let jwks = harness.jwks().await;
     for token in ["AccessToken", "IdToken"] {
         let (_, claims) = verify_jwt(after[token].as_str().unwrap(), &jwks).unwrap();
-        assert_eq!(claims["cognito:groups"], json!(["users", "admin"]), "{token}");
+        assert_eq!(
+            claims["cognito:groups"],
+            json!(["users", "admin"]),
+            "{token}"
+        );
     }
     let allowed = harness
         .api_get("/admin", after["AccessToken"].as_str().unwrap())
@@ -306,10 +352,14 @@ async fn a_group_added_shows_in_the_next_tokens() {
 async fn a_deleted_user_is_gone_with_its_sign_ins() {
     let harness = Harness::start(|_| {}).await;
     let tokens = harness.cli_tokens(DEMO).await;
-    let answer = harness.admin("AdminDeleteUser", json!({"Username": "demo"})).await;
+    let answer = harness
+        .admin("AdminDeleteUser", json!({"Username": "demo"}))
+        .await;
     assert_eq!(ok(&answer), json!({}));
     assert_aws_error(
-        &harness.admin("AdminDeleteUser", json!({"Username": "demo"})).await,
+        &harness
+            .admin("AdminDeleteUser", json!({"Username": "demo"}))
+            .await,
         "UserNotFoundException",
         "User does not exist.",
     );
@@ -319,12 +369,17 @@ async fn a_deleted_user_is_gone_with_its_sign_ins() {
         "Incorrect username or password.",
     );
     assert_aws_error(
-        &harness.with_token("GetUser", &tokens["AccessToken"], json!({})).await,
+        &harness
+            .with_token("GetUser", &tokens["AccessToken"], json!({}))
+            .await,
         "NotAuthorizedException",
         "Access Token has been revoked",
     );
     // A user created again under the name is not reached with the old refresh token.
-    let body = create("demo", json!({"TemporaryPassword": DEMO.1, "MessageAction": "SUPPRESS"}));
+    let body = create(
+        "demo",
+        json!({"TemporaryPassword": DEMO.1, "MessageAction": "SUPPRESS"}),
+    );
     ok(&harness.admin("AdminCreateUser", body).await);
     let refresh = json!({
         "AuthFlow": "REFRESH_TOKEN_AUTH",
@@ -361,7 +416,10 @@ async fn admin_operations_need_a_signature_this_pool_and_the_admin_flow() {
     // A bearer token is no signature.
     let bearer = reqwest::Client::new()
         .post(harness.cognito("/"))
-        .header("x-amz-target", "AWSCognitoIdentityProviderService.AdminGetUser")
+        .header(
+            "x-amz-target",
+            "AWSCognitoIdentityProviderService.AdminGetUser",
+        )
         .header("authorization", "Bearer something")
         .body(body)
         .send()
@@ -417,6 +475,9 @@ async fn admin_operations_need_a_signature_this_pool_and_the_admin_flow() {
             admin_password_auth(CLI_CLIENT_ID, DEMO.0, DEMO.1),
         )
         .await);
-    assert!(tokens["AuthenticationResult"]["RefreshToken"].is_string(), "{tokens}");
+    assert!(
+        tokens["AuthenticationResult"]["RefreshToken"].is_string(),
+        "{tokens}"
+    );
     harness.stack.shutdown().await;
 }

@@ -8,9 +8,7 @@ mod cognito_support;
 
 use std::time::Duration;
 
-use cognito_support::idp::{
-    TOTP_SECRET, TOTP_USER, assert_aws_error, ok, totp_code, totp_user,
-};
+use cognito_support::idp::{TOTP_SECRET, TOTP_USER, assert_aws_error, ok, totp_code, totp_user};
 use cognito_support::{DEMO, Harness};
 use devstack::config::MfaConfiguration;
 use reqwest::StatusCode;
@@ -41,17 +39,27 @@ async fn software_token_mfa_takes_the_authenticators_current_code_once() {
     let wrong = harness.wrong_totp_now(TOTP_SECRET);
     assert_aws_error(
         &harness
-            .respond("SOFTWARE_TOKEN_MFA", session, mfa_answer("totp-user", &wrong))
+            .respond(
+                "SOFTWARE_TOKEN_MFA",
+                session,
+                mfa_answer("totp-user", &wrong),
+            )
             .await,
         "CodeMismatchException",
         "Invalid code received for user",
     );
     // A wrong code keeps the session for another try.
     let done = ok(&harness
-        .respond("SOFTWARE_TOKEN_MFA", session, mfa_answer("totp-user", &right))
+        .respond(
+            "SOFTWARE_TOKEN_MFA",
+            session,
+            mfa_answer("totp-user", &right),
+        )
         .await);
     assert_eq!(done["ChallengeParameters"], json!({}));
-    let access = done["AuthenticationResult"]["AccessToken"].as_str().unwrap();
+    let access = done["AuthenticationResult"]["AccessToken"]
+        .as_str()
+        .unwrap();
     let hello = harness.api_get("/hello", access).await;
     assert_eq!(hello.status, StatusCode::OK, "{}", hello.body);
     assert_eq!(hello.json()["message"], "Hello, totp-user!");
@@ -60,7 +68,11 @@ async fn software_token_mfa_takes_the_authenticators_current_code_once() {
     let again = harness.cli_challenge(TOTP_USER, "SOFTWARE_TOKEN_MFA").await;
     assert_aws_error(
         &harness
-            .respond("SOFTWARE_TOKEN_MFA", &again["Session"], mfa_answer("totp-user", &right))
+            .respond(
+                "SOFTWARE_TOKEN_MFA",
+                &again["Session"],
+                mfa_answer("totp-user", &right),
+            )
             .await,
         "ExpiredCodeException",
         "Your software token has already been used once.",
@@ -68,7 +80,11 @@ async fn software_token_mfa_takes_the_authenticators_current_code_once() {
     next_step(&harness);
     let code = harness.totp_now(TOTP_SECRET);
     ok(&harness
-        .respond("SOFTWARE_TOKEN_MFA", &again["Session"], mfa_answer("totp-user", &code))
+        .respond(
+            "SOFTWARE_TOKEN_MFA",
+            &again["Session"],
+            mfa_answer("totp-user", &code),
+        )
         .await);
     harness.stack.shutdown().await;
 }
@@ -97,7 +113,11 @@ async fn mfa_sessions_are_the_users_and_end_after_three_minutes_or_five_wrong_co
     for _ in 0..5 {
         assert_aws_error(
             &harness
-                .respond("SOFTWARE_TOKEN_MFA", session, mfa_answer("totp-user", &wrong))
+                .respond(
+                    "SOFTWARE_TOKEN_MFA",
+                    session,
+                    mfa_answer("totp-user", &wrong),
+                )
                 .await,
             "CodeMismatchException",
             "Invalid code received for user",
@@ -105,7 +125,11 @@ async fn mfa_sessions_are_the_users_and_end_after_three_minutes_or_five_wrong_co
     }
     assert_aws_error(
         &harness
-            .respond("SOFTWARE_TOKEN_MFA", session, mfa_answer("totp-user", &code))
+            .respond(
+                "SOFTWARE_TOKEN_MFA",
+                session,
+                mfa_answer("totp-user", &code),
+            )
             .await,
         "NotAuthorizedException",
         INVALID_SESSION,
@@ -116,7 +140,11 @@ async fn mfa_sessions_are_the_users_and_end_after_three_minutes_or_five_wrong_co
     let code = harness.totp_now(TOTP_SECRET);
     assert_aws_error(
         &harness
-            .respond("SOFTWARE_TOKEN_MFA", &challenge["Session"], mfa_answer("totp-user", &code))
+            .respond(
+                "SOFTWARE_TOKEN_MFA",
+                &challenge["Session"],
+                mfa_answer("totp-user", &code),
+            )
             .await,
         "NotAuthorizedException",
         INVALID_SESSION,
@@ -150,11 +178,13 @@ async fn a_pool_that_requires_mfa_has_users_set_up_an_authenticator_by_session()
     assert_eq!(associated["Session"], *session);
     let secret = associated["SecretCode"].as_str().unwrap();
     assert_eq!(secret.len(), 52, "{secret}");
-    assert!(secret.bytes().all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)));
+    assert!(
+        secret
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b))
+    );
 
-    let verify = |code: &str| {
-        json!({"Session": associated["Session"], "UserCode": code, "FriendlyDeviceName": "phone"})
-    };
+    let verify = |code: &str| json!({"Session": associated["Session"], "UserCode": code, "FriendlyDeviceName": "phone"});
     let code = harness.totp_now(secret);
     let wrong = harness.wrong_totp_now(secret);
     assert_aws_error(
@@ -175,7 +205,10 @@ async fn a_pool_that_requires_mfa_has_users_set_up_an_authenticator_by_session()
     let done = ok(&harness
         .respond("MFA_SETUP", setup_session, json!({"USERNAME": "demo"}))
         .await);
-    assert!(done["AuthenticationResult"]["AccessToken"].is_string(), "{done}");
+    assert!(
+        done["AuthenticationResult"]["AccessToken"].is_string(),
+        "{done}"
+    );
     let access = done["AuthenticationResult"]["AccessToken"].clone();
 
     // From now on the new authenticator's code is asked, under its device name.
@@ -220,7 +253,9 @@ async fn a_signed_in_user_adds_an_authenticator_and_chooses_whether_sign_in_asks
     assert!(user.get("PreferredMfaSetting").is_none(), "{user}");
     let prefer = json!({"SoftwareTokenMfaSettings": {"Enabled": true, "PreferredMfa": true}});
     assert_eq!(
-        ok(&harness.with_token("SetUserMFAPreference", &access, prefer).await),
+        ok(&harness
+            .with_token("SetUserMFAPreference", &access, prefer)
+            .await),
         json!({})
     );
     let user = ok(&harness.with_token("GetUser", &access, json!({})).await);
@@ -228,7 +263,9 @@ async fn a_signed_in_user_adds_an_authenticator_and_chooses_whether_sign_in_asks
     harness.cli_challenge(DEMO, "SOFTWARE_TOKEN_MFA").await;
 
     let turn_off = json!({"SoftwareTokenMfaSettings": {"Enabled": false, "PreferredMfa": false}});
-    ok(&harness.with_token("SetUserMFAPreference", &access, turn_off).await);
+    ok(&harness
+        .with_token("SetUserMFAPreference", &access, turn_off)
+        .await);
     let user = ok(&harness.with_token("GetUser", &access, json!({})).await);
     assert!(user.get("UserMFASettingList").is_none(), "{user}");
     harness.cli_tokens(DEMO).await;

@@ -64,13 +64,19 @@ async fn browsers_of_any_origin_may_call_it() {
         .initiate_password_auth((DEMO.0, "Wrong-Passw0rd!"))
         .await;
     let unsigned = harness
-        .idp("AdminGetUser", json!({"UserPoolId": "us-east-1_DevStack01", "Username": "demo"}))
+        .idp(
+            "AdminGetUser",
+            json!({"UserPoolId": "us-east-1_DevStack01", "Username": "demo"}),
+        )
         .await;
     assert_eq!(unsigned.status, StatusCode::FORBIDDEN);
     let mut ids = Vec::new();
     for answer in [&success, &refusal, &unsigned] {
         assert_eq!(answer.header("access-control-allow-origin"), Some("*"));
-        assert_eq!(answer.header("access-control-expose-headers"), Some(EXPOSED));
+        assert_eq!(
+            answer.header("access-control-expose-headers"),
+            Some(EXPOSED)
+        );
         assert!(answer.header("date").is_some());
         ids.push(request_id(answer));
     }
@@ -100,7 +106,12 @@ async fn what_is_not_a_request_is_a_clear_400() {
         "UnknownOperationException",
         "Send the operation as X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>",
     );
-    let other_service = read(post(Some("DynamoDB_20120810.ListTables"), "{}".into()).await.unwrap()).await;
+    let other_service = read(
+        post(Some("DynamoDB_20120810.ListTables"), "{}".into())
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(other_service.json()["__type"], "UnknownOperationException");
     assert_aws_error(
         &harness.idp("ListUsers", json!({})).await,

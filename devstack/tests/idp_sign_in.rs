@@ -4,9 +4,7 @@
 
 mod cognito_support;
 
-use cognito_support::idp::{
-    CLI_CLIENT_ID, assert_aws_error, ok, user_config,
-};
+use cognito_support::idp::{CLI_CLIENT_ID, assert_aws_error, ok, user_config};
 use cognito_support::{CLIENT_ID, DEMO, Harness, claim_names, verify_jwt};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -23,7 +21,12 @@ fn with_newcomer(config: &mut devstack::Config) {
 }
 
 fn sorted_keys(value: &Value) -> Vec<&str> {
-    let mut keys: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = value
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     keys.sort_unstable();
     keys
 }
@@ -37,12 +40,21 @@ async fn a_password_sign_in_gives_tokens_the_api_accepts() {
         Some("application/x-amz-json-1.1")
     );
     let answer = ok(&answer);
-    assert_eq!(sorted_keys(&answer), ["AuthenticationResult", "ChallengeParameters"]);
+    assert_eq!(
+        sorted_keys(&answer),
+        ["AuthenticationResult", "ChallengeParameters"]
+    );
     assert_eq!(answer["ChallengeParameters"], json!({}));
     let result = &answer["AuthenticationResult"];
     assert_eq!(
         sorted_keys(result),
-        ["AccessToken", "ExpiresIn", "IdToken", "RefreshToken", "TokenType"]
+        [
+            "AccessToken",
+            "ExpiresIn",
+            "IdToken",
+            "RefreshToken",
+            "TokenType"
+        ]
     );
     assert_eq!(result["TokenType"], "Bearer");
     assert_eq!(result["ExpiresIn"], 3600);
@@ -91,7 +103,10 @@ async fn a_refresh_token_refreshes_through_the_api_and_the_token_endpoint() {
             .await);
         let result = &answer["AuthenticationResult"];
         // No rotation on this client: no new refresh token, as Cognito.
-        assert_eq!(sorted_keys(result), ["AccessToken", "ExpiresIn", "IdToken", "TokenType"]);
+        assert_eq!(
+            sorted_keys(result),
+            ["AccessToken", "ExpiresIn", "IdToken", "TokenType"]
+        );
         let (_, id) = verify_jwt(result["IdToken"].as_str().unwrap(), &jwks).unwrap();
         assert_eq!(id["origin_jti"], first["origin_jti"]);
     }
@@ -159,9 +174,7 @@ async fn initiate_auth_refusals() {
         "User is not confirmed.",
     );
 
-    let initiate = |client: &str, flow: &str, parameters: Value| {
-        json!({"AuthFlow": flow, "ClientId": client, "AuthParameters": parameters})
-    };
+    let initiate = |client: &str, flow: &str, parameters: Value| json!({"AuthFlow": flow, "ClientId": client, "AuthParameters": parameters});
     let password = json!({"USERNAME": DEMO.0, "PASSWORD": DEMO.1});
     let cases = [
         // The SPA's client signs in by the hosted UI only.
@@ -176,7 +189,11 @@ async fn initiate_auth_refusals() {
             "User pool client unknown-client does not exist.".to_owned(),
         ),
         (
-            initiate(CLI_CLIENT_ID, "USER_PASSWORD_AUTH", json!({"USERNAME": "demo"})),
+            initiate(
+                CLI_CLIENT_ID,
+                "USER_PASSWORD_AUTH",
+                json!({"USERNAME": "demo"}),
+            ),
             "InvalidParameterException",
             "Missing required parameter PASSWORD".to_owned(),
         ),
@@ -191,7 +208,11 @@ async fn initiate_auth_refusals() {
             "Initiate Auth method not supported.".to_owned(),
         ),
         (
-            initiate(CLI_CLIENT_ID, "USER_SRP_AUTH", json!({"USERNAME": "demo", "SRP_A": "1"})),
+            initiate(
+                CLI_CLIENT_ID,
+                "USER_SRP_AUTH",
+                json!({"USERNAME": "demo", "SRP_A": "1"}),
+            ),
             "InvalidParameterException",
             "devstack does not implement the auth flow USER_SRP_AUTH: use USER_PASSWORD_AUTH, \
              ADMIN_USER_PASSWORD_AUTH or REFRESH_TOKEN_AUTH"
@@ -223,7 +244,9 @@ async fn initiate_auth_refusals() {
 #[tokio::test]
 async fn a_temporary_password_is_replaced_before_the_tokens() {
     let harness = Harness::start(with_newcomer).await;
-    let challenge = harness.cli_challenge(NEWCOMER, "NEW_PASSWORD_REQUIRED").await;
+    let challenge = harness
+        .cli_challenge(NEWCOMER, "NEW_PASSWORD_REQUIRED")
+        .await;
     assert_eq!(
         sorted_keys(&challenge),
         ["ChallengeName", "ChallengeParameters", "Session"]
@@ -294,7 +317,9 @@ async fn a_temporary_password_is_replaced_before_the_tokens() {
     }))
     .await);
     assert_eq!(done["ChallengeParameters"], json!({}));
-    let access = done["AuthenticationResult"]["AccessToken"].as_str().unwrap();
+    let access = done["AuthenticationResult"]["AccessToken"]
+        .as_str()
+        .unwrap();
     let hello = harness.api_get("/hello", access).await;
     assert_eq!(hello.json()["message"], "Hello, newcomer!");
 
@@ -333,7 +358,9 @@ async fn a_temporary_password_expires_after_seven_days() {
 #[tokio::test]
 async fn challenge_answers_need_their_own_session_client_and_challenge() {
     let harness = Harness::start(with_newcomer).await;
-    let challenge = harness.cli_challenge(NEWCOMER, "NEW_PASSWORD_REQUIRED").await;
+    let challenge = harness
+        .cli_challenge(NEWCOMER, "NEW_PASSWORD_REQUIRED")
+        .await;
     let session = &challenge["Session"];
     let responses = json!({"USERNAME": "newcomer", "NEW_PASSWORD": "Brand-New-Passw0rd!"});
     let respond = |client: &str, challenge: &str, session: &Value| {
@@ -373,7 +400,11 @@ async fn challenge_answers_need_their_own_session_client_and_challenge() {
             "Invalid session for the user, session is expired.",
         ),
         (
-            respond(CLI_CLIENT_ID, "NEW_PASSWORD_REQUIRED", &json!("made-up-session-string")),
+            respond(
+                CLI_CLIENT_ID,
+                "NEW_PASSWORD_REQUIRED",
+                &json!("made-up-session-string"),
+            ),
             "NotAuthorizedException",
             "Invalid session for the user, session is expired.",
         ),

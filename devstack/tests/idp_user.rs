@@ -24,7 +24,9 @@ fn refresh(token: &Value) -> Value {
 async fn get_user_answers_the_tokens_user() {
     let harness = Harness::start(|_| {}).await;
     let tokens = harness.cli_tokens(DEMO).await;
-    let user = ok(&harness.with_token("GetUser", &tokens["AccessToken"], json!({})).await);
+    let user = ok(&harness
+        .with_token("GetUser", &tokens["AccessToken"], json!({}))
+        .await);
     let sub = user["UserAttributes"][0]["Value"].clone();
     assert_eq!(
         user,
@@ -44,9 +46,7 @@ async fn get_user_answers_the_tokens_user() {
 async fn change_password_needs_the_previous_one_and_the_policy() {
     let harness = Harness::start(|_| {}).await;
     let access = harness.cli_tokens(DEMO).await["AccessToken"].clone();
-    let change = |previous: &str, proposed: &str| {
-        json!({"PreviousPassword": previous, "ProposedPassword": proposed})
-    };
+    let change = |previous: &str, proposed: &str| json!({"PreviousPassword": previous, "ProposedPassword": proposed});
     let cases = [
         (
             change("Wrong-Passw0rd!", "Changed-Passw0rd!"),
@@ -73,7 +73,11 @@ async fn change_password_needs_the_previous_one_and_the_policy() {
         );
     }
     let changed = harness
-        .with_token("ChangePassword", &access, change(DEMO.1, "Changed-Passw0rd!"))
+        .with_token(
+            "ChangePassword",
+            &access,
+            change(DEMO.1, "Changed-Passw0rd!"),
+        )
         .await;
     assert_eq!(ok(&changed), json!({}));
     assert_aws_error(
@@ -108,20 +112,30 @@ async fn global_sign_out_ends_every_sign_in_of_the_user() {
         );
     }
     assert_aws_error(
-        &harness.idp("InitiateAuth", refresh(&cli["RefreshToken"])).await,
+        &harness
+            .idp("InitiateAuth", refresh(&cli["RefreshToken"]))
+            .await,
         "NotAuthorizedException",
         "Invalid Refresh Token",
     );
     let refreshed = harness
         .refresh(browser["refresh_token"].as_str().unwrap())
         .await;
-    assert_eq!(refreshed.status, StatusCode::BAD_REQUEST, "{}", refreshed.body);
+    assert_eq!(
+        refreshed.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        refreshed.body
+    );
     assert_eq!(refreshed.json()["error"], "invalid_grant");
     let info = harness
         .user_info(browser["access_token"].as_str().unwrap())
         .await;
     assert_eq!(info.status, StatusCode::UNAUTHORIZED, "{}", info.body);
-    assert_eq!(info.json()["error_description"], "the access token has been revoked");
+    assert_eq!(
+        info.json()["error_description"],
+        "the access token has been revoked"
+    );
 
     // API Gateway's authorizer checks only the JWT: it accepts the token until it expires,
     // as on AWS.
@@ -131,10 +145,16 @@ async fn global_sign_out_ends_every_sign_in_of_the_user() {
     assert_eq!(hello.status, StatusCode::OK, "{}", hello.body);
 
     // Other users are untouched, and a new sign-in (even in the same second) works.
-    ok(&harness.with_token("GetUser", &other["AccessToken"], json!({})).await);
-    ok(&harness.idp("InitiateAuth", refresh(&other["RefreshToken"])).await);
+    ok(&harness
+        .with_token("GetUser", &other["AccessToken"], json!({}))
+        .await);
+    ok(&harness
+        .idp("InitiateAuth", refresh(&other["RefreshToken"]))
+        .await);
     let again = harness.cli_tokens(DEMO).await;
-    ok(&harness.with_token("GetUser", &again["AccessToken"], json!({})).await);
+    ok(&harness
+        .with_token("GetUser", &again["AccessToken"], json!({}))
+        .await);
     harness.stack.shutdown().await;
 }
 
@@ -156,7 +176,12 @@ async fn a_token_in_the_body_is_refused_when_it_is_not_a_live_access_token_with_
             "Access Token does not have required scopes",
         ),
     ];
-    for operation in ["GetUser", "GlobalSignOut", "SetUserMFAPreference", "AssociateSoftwareToken"] {
+    for operation in [
+        "GetUser",
+        "GlobalSignOut",
+        "SetUserMFAPreference",
+        "AssociateSoftwareToken",
+    ] {
         for (token, message) in &cases {
             assert_aws_error(
                 &harness.with_token(operation, token, json!({})).await,
@@ -173,7 +198,9 @@ async fn a_token_in_the_body_is_refused_when_it_is_not_a_live_access_token_with_
     );
     harness.stack.clock().advance(Duration::from_secs(3600));
     assert_aws_error(
-        &harness.with_token("GetUser", &cli["AccessToken"], json!({})).await,
+        &harness
+            .with_token("GetUser", &cli["AccessToken"], json!({}))
+            .await,
         "NotAuthorizedException",
         "Access Token has expired",
     );

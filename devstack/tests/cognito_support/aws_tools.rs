@@ -15,7 +15,9 @@ use super::Harness;
 
 /// `.tools/venv` at the workspace root, or a failure saying how to make it.
 pub fn venv() -> PathBuf {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap();
     let venv = root.join(".tools/venv");
     for tool in ["bin/aws", "bin/python"] {
         assert!(
@@ -39,7 +41,10 @@ pub fn venv_command(program: &str) -> Command {
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_DEFAULT_REGION", "us-east-1")
         .env("AWS_CONFIG_FILE", "/nonexistent/aws-config")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/aws-credentials",
+        )
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_MAX_ATTEMPTS", "1")
         .env("AWS_PAGER", "");

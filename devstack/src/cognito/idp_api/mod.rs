@@ -9,7 +9,7 @@
 //! the challenges), `accounts.rs` (sign-up and password reset), `admin.rs` (the SigV4-signed
 //! Admin* operations), `me.rs` (the access-token operations); `request.rs` reads bodies.
 //!
-//! Choices where AWS documents nothing are listed in devstack/README.md ("The JSON API").
+//! Choices where AWS documents nothing are listed in devstack/README.md ("The identity-provider JSON API").
 
 mod accounts;
 mod admin;
