@@ -29,6 +29,7 @@
 //! let token_endpoint = stack.cognito_url().join("oauth2/token")?;
 //! let issuer = stack.issuer(); // "<cognito_url>/us-east-1_DevStack01"
 //! stack.clock().advance(std::time::Duration::from_secs(301)); // expire codes without sleeping
+//! let codes = stack.mailbox(); // what the pool "e-mailed": sign-up codes, invitations, ...
 //! stack.shutdown().await;
 //! # Ok(()) }
 //! ```
