@@ -5,6 +5,8 @@
 
 mod cognito_support;
 
+use std::sync::{Arc, Mutex};
+
 use cognito_support::idp::{CLI_CLIENT_ID, assert_aws_error, ok};
 use cognito_support::{Answer, DEMO, Harness, read};
 use reqwest::StatusCode;
@@ -179,4 +181,84 @@ async fn what_is_not_a_request_is_a_clear_400() {
         assert!(!answer.body.contains(password), "{}", answer.body);
     }
     harness.stack.shutdown().await;
+}
+
+/// Everything the stack logs in this test binary.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Self;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn no_password_code_or_token_reaches_the_log() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(captured.clone())
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+
+    let harness = Harness::start(|_| {}).await;
+    let password = "Logged-Never-Passw0rd!";
+    let sign_up = json!({
+        "ClientId": CLI_CLIENT_ID,
+        "Username": "quiet",
+        "Password": password,
+        "UserAttributes": [{"Name": "email", "Value": "quiet@example.com"}],
+    });
+    ok(&harness.idp("SignUp", sign_up).await);
+    let code = harness
+        .last_mail("quiet", devstack::MailKind::SignUpCode)
+        .code;
+    let confirm = json!({"ClientId": CLI_CLIENT_ID, "Username": "quiet", "ConfirmationCode": code});
+    ok(&harness.idp("ConfirmSignUp", confirm).await);
+    let tokens = harness.cli_tokens(("quiet", password)).await;
+    ok(&harness
+        .with_token("GetUser", &tokens["AccessToken"], json!({}))
+        .await);
+    harness
+        .initiate_password_auth((DEMO.0, "Wrong-Logged-Passw0rd!"))
+        .await;
+    harness.stack.shutdown().await;
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        log.contains("path=/ status=200"),
+        "the requests were logged"
+    );
+    assert!(log.contains("path=/ status=400"), "the refusal was logged");
+    let secrets = [
+        ("the password", password),
+        ("the wrong password", "Wrong-Logged-Passw0rd!"),
+        ("the confirmation code", &code),
+        ("the access token", tokens["AccessToken"].as_str().unwrap()),
+        (
+            "the refresh token",
+            tokens["RefreshToken"].as_str().unwrap(),
+        ),
+        ("the ID token", tokens["IdToken"].as_str().unwrap()),
+    ];
+    for (what, secret) in secrets {
+        // The failure names the secret without printing the log that holds it.
+        let lines = log.lines().filter(|line| line.contains(secret)).count();
+        assert_eq!(lines, 0, "{lines} log lines hold {what}");
+    }
 }
