@@ -4,7 +4,7 @@
 //!
 //! | listener | default | serves |
 //! |----------|---------|--------|
-//! | cognito  | `http://localhost:9229` | `/oauth2/authorize`, `/login`, `/oauth2/token`, `/oauth2/userInfo`, `/oauth2/revoke`, `/logout`, `/<pool>/.well-known/{openid-configuration,jwks.json}`, `POST /` (`InitiateAuth`) |
+//! | cognito  | `http://localhost:9229` | `/oauth2/authorize`, `/login`, `/oauth2/token`, `/oauth2/userInfo`, `/oauth2/revoke`, `/logout`, `/<pool>/.well-known/{openid-configuration,jwks.json}`, `POST /` (the identity-provider JSON API) |
 //! | api      | `http://localhost:3000` | the routes of `[api]`, behind the JWT authorizer and CORS |
 //! | spa      | `http://localhost:8080` | Trunk's `dist/` with index.html fallback, `/config.json`, CSP |
 //!
@@ -29,6 +29,7 @@
 //! let token_endpoint = stack.cognito_url().join("oauth2/token")?;
 //! let issuer = stack.issuer(); // "<cognito_url>/us-east-1_DevStack01"
 //! stack.clock().advance(std::time::Duration::from_secs(301)); // expire codes without sleeping
+//! let codes = stack.mailbox(); // what the pool "e-mailed": sign-up codes, invitations, ...
 //! stack.shutdown().await;
 //! # Ok(()) }
 //! ```
@@ -77,6 +78,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use url::Url;
 
+pub use accounts::{Mail, MailKind};
 pub use clock::Clock;
 pub use config::{Config, ConfigError};
 pub use spa::{SpaRuntimeConfig, content_security_policy};
@@ -273,6 +275,7 @@ pub struct Stack {
     spa_url: Url,
     issuer: String,
     clock: Clock,
+    cognito: Arc<cognito::CognitoState>,
     stop: watch::Sender<bool>,
     servers: Vec<JoinHandle<()>>,
 }
@@ -301,6 +304,11 @@ impl Stack {
     /// The stack's clock; advance it to expire codes, sessions and tokens.
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// The messages the pool has "e-mailed" (codes, invitations), oldest first.
+    pub fn mailbox(&self) -> Vec<Mail> {
+        self.cognito.accounts.mailbox()
     }
 
     /// Stops accepting, lets open requests finish (up to 5 s), then returns.
@@ -367,7 +375,7 @@ pub async fn spawn(
         serve(
             "cognito",
             listeners.cognito,
-            cognito::router(cognito),
+            cognito::router(cognito.clone()),
             stopped.clone(),
         ),
         serve("api", listeners.api, api, stopped.clone()),
@@ -379,6 +387,7 @@ pub async fn spawn(
         spa_url,
         issuer,
         clock,
+        cognito,
         stop,
         servers,
     })

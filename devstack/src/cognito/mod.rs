@@ -1,11 +1,12 @@
 //! The Cognito side: managed login (hosted UI), the OAuth 2.0 endpoints, discovery and JWKS.
 //!
-//! The identity-provider JSON API (`POST /`, `InitiateAuth`) is served here too: locally the
+//! The identity-provider JSON API (`POST /`, `idp_api/`) is served here too: locally the
 //! issuer's host and the hosted UI are one origin.
 //!
 //! Endpoints and their answers follow `shared/reference/aws-behavior.md`. Where Cognito's
 //! behaviour is not documented, the choice is the RFC's and is said where it is made.
 
+mod access_token;
 mod authorize;
 mod grants;
 mod idp_api;
@@ -161,7 +162,7 @@ pub fn router(state: Arc<CognitoState>) -> Router {
         .route(&format!("/{pool}/.well-known/jwks.json"), get(jwks))
         .layer(cors);
     Router::new()
-        .route("/", post(idp_api::dispatch))
+        .route("/", post(idp_api::dispatch).options(idp_api::preflight))
         .route("/oauth2/authorize", get(authorize::authorize))
         .route(
             "/login",
