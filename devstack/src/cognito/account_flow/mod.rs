@@ -30,7 +30,9 @@ use axum_extra::extract::CookieJar;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
-use super::authorize::{AuthorizeRequest, CSRF_COOKIE, SESSION_COOKIE, cookie, removal};
+use super::authorize::{
+    AuthorizeError, AuthorizeRequest, CSRF_COOKIE, SESSION_COOKIE, cookie, removal,
+};
 use super::grants::{LoginSession, SESSION_LIFETIME_SECS, random_handle};
 use super::login_page::error_page;
 use super::pages::{self, Context, Message};
@@ -63,15 +65,13 @@ impl Flow {
         state: Arc<CognitoState>,
         jar: CookieJar,
         query: Option<String>,
-    ) -> Result<Self, Response> {
-        match state.check_authorize(query.as_deref()) {
-            Ok(request) => Ok(Self {
-                state,
-                request,
-                jar,
-            }),
-            Err(error) => Err(error.into_response()),
-        }
+    ) -> Result<Self, AuthorizeError> {
+        let request = state.check_authorize(query.as_deref())?;
+        Ok(Self {
+            state,
+            request,
+            jar,
+        })
     }
 
     /// The flow and its posted form, once the form's CSRF token matches the cookie; a form
@@ -84,7 +84,7 @@ impl Flow {
         body: Body,
         forged: fn(Self) -> Response,
     ) -> Result<(Self, T), Response> {
-        let flow = Self::open(state, jar, query)?;
+        let flow = Self::open(state, jar, query).map_err(IntoResponse::into_response)?;
         let form: T = read_form(headers, body).await.map_err(|error| {
             error_page(
                 StatusCode::BAD_REQUEST,
@@ -147,9 +147,16 @@ impl Flow {
             })
     }
 
-    /// Shows a page with a fresh CSRF token, in the cookie and for the page's forms.
+    /// Shows a page with the browser's CSRF token (a new one if it has none), in the cookie
+    /// and for the page's forms. The token stays the same until the sign-in ends, so a page
+    /// still open in another tab keeps working.
     fn show(self, render: impl FnOnce(&Context<'_>) -> Response) -> Response {
-        let csrf = random_handle();
+        let csrf = self
+            .jar
+            .get(CSRF_COOKIE)
+            .map(|cookie| cookie.value().to_owned())
+            .filter(|value| is_handle(value))
+            .unwrap_or_else(random_handle);
         let jar = self
             .jar
             .add(cookie(CSRF_COOKIE, csrf.clone(), SESSION_LIFETIME_SECS));
@@ -269,6 +276,15 @@ impl Flow {
     }
 }
 
+/// Whether `value` looks like a token [`random_handle`] made (43 base64url characters), so a
+/// cookie someone else set is not taken over as it is.
+fn is_handle(value: &str) -> bool {
+    value.len() == 43
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// What a refused sign-in leads to.
 #[derive(Debug, PartialEq, Eq)]
 enum AfterRefusal {
@@ -332,6 +348,14 @@ mod tests {
         assert_eq!(join_with_and(&words(&["a"])), "a");
         assert_eq!(join_with_and(&words(&["a", "b"])), "a and b");
         assert_eq!(join_with_and(&words(&["a", "b", "c"])), "a, b and c");
+    }
+
+    #[test]
+    fn only_tokens_of_our_making_are_kept() {
+        assert!(is_handle(&random_handle()));
+        assert!(!is_handle("short"));
+        assert!(!is_handle(&"a".repeat(42)));
+        assert!(!is_handle(&format!("{}=", "a".repeat(42))));
     }
 
     #[test]

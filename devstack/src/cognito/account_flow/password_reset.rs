@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
@@ -44,7 +44,7 @@ pub(in crate::cognito) async fn forgot_form(
 ) -> Response {
     match Flow::open(state, jar, query) {
         Ok(flow) => forgot_page(flow, StatusCode::OK, "", Message::None),
-        Err(response) => response,
+        Err(error) => error.into_response(),
     }
 }
 
@@ -109,7 +109,7 @@ pub(in crate::cognito) async fn confirm_forgot_form(
 ) -> Response {
     match Flow::open(state, jar, query) {
         Ok(flow) => reset_page(flow, "", ENTER_THE_CODE, Message::None),
-        Err(response) => response,
+        Err(error) => error.into_response(),
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
@@ -33,7 +33,7 @@ pub(in crate::cognito) async fn login_form(
             let hint = flow.request.login_hint.clone().unwrap_or_default();
             flow.login_page(StatusCode::OK, &hint, Message::None)
         }
-        Err(response) => response,
+        Err(error) => error.into_response(),
     }
 }
 
@@ -46,7 +46,7 @@ pub(in crate::cognito) async fn back_to_login(
 ) -> Response {
     match Flow::open(state, jar, query) {
         Ok(flow) => found(&format!("/login?{}", flow.request.query)),
-        Err(response) => response,
+        Err(error) => error.into_response(),
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
@@ -47,7 +47,7 @@ pub(in crate::cognito) async fn sign_up_form(
     match Flow::open(state, jar, query) {
         Ok(flow) if !flow.accounts().pool().allow_self_sign_up => sign_up_off(),
         Ok(flow) => sign_up_page(flow, StatusCode::OK, ("", ""), Message::None),
-        Err(response) => response,
+        Err(error) => error.into_response(),
     }
 }
 
@@ -222,7 +222,7 @@ pub(in crate::cognito) async fn confirm_form(
             };
             confirm_page(flow, &page, Message::None)
         }
-        Err(response) => response,
+        Err(error) => error.into_response(),
     }
 }
 
