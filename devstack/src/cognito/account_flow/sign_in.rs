@@ -75,11 +75,19 @@ pub(in crate::cognito) async fn login_submit(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let (flow, form) =
-        match Flow::posted::<LoginForm>(state, jar, query, &headers, body, expired_login).await {
-            Ok(posted) => posted,
-            Err(response) => return response,
-        };
+    let (flow, form) = match Flow::posted::<LoginForm>(
+        state,
+        jar,
+        query,
+        &headers,
+        body,
+        Flow::expired_form,
+    )
+    .await
+    {
+        Ok(posted) => posted,
+        Err(response) => return response,
+    };
     let client_id = flow.client_id().to_owned();
     let (identifier, password) = (form.username.clone(), form.password);
     // One answer for an unknown user and a wrong password, after the same work.
@@ -96,11 +104,6 @@ pub(in crate::cognito) async fn login_submit(
         Ok(Err(error)) => flow.refused_sign_in(&form.username, &error),
         Err(response) => response,
     }
-}
-
-/// The login form, with the name typed kept, for a forged or stale login form.
-fn expired_login(flow: Flow) -> Response {
-    flow.expired_form()
 }
 
 #[derive(Deserialize)]
