@@ -16,6 +16,7 @@
 pub mod aws;
 pub mod browser;
 pub mod driver;
+mod hosted_ui;
 pub mod ministack;
 pub mod scenario;
 

@@ -16,7 +16,7 @@ pub fn Home() -> impl IntoView {
     let state = auth.state();
     view! {
         {move || match state.get() {
-            AuthState::Initializing | AuthState::SigningIn => {
+            AuthState::Initializing | AuthState::SigningIn | AuthState::SigningOut => {
                 view! {
                     <h1>"cognito-spa"</h1>
                     <PageSkeleton />

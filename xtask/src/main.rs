@@ -11,6 +11,7 @@ mod deploy;
 mod dev;
 mod setup;
 mod setup_emulator;
+mod size_budget;
 mod test;
 
 use anyhow::{Result, bail};

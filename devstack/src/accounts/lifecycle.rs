@@ -398,6 +398,29 @@ impl Accounts {
         Ok(())
     }
 
+    /// AdminResetUserPassword: the user must reset the password (`RESET_REQUIRED`) and gets a
+    /// reset code; the old password signs in no more (`PasswordResetRequiredException`).
+    pub fn admin_reset_user_password(
+        &self,
+        identifier: &str,
+        now: u64,
+    ) -> Result<CodeDelivery, AccountError> {
+        let mut directory = self.directory();
+        let index = directory.position(identifier).ok_or_else(user_not_found)?;
+        if !directory.users[index].email_verified {
+            return Err(AccountError::new(
+                ErrorKind::InvalidParameter,
+                "Cannot reset password for the user as there is no registered/verified email or phone_number",
+            ));
+        }
+        let delivery = directory.mail_code(index, MailKind::PasswordResetCode, now)?;
+        let user = &mut directory.users[index];
+        user.status = UserStatus::ResetRequired;
+        user.temporary_password_expires_at = None;
+        user.modified_at = now;
+        Ok(delivery)
+    }
+
     /// AdminAddUserToGroup.
     pub fn admin_add_user_to_group(
         &self,
