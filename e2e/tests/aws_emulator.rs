@@ -109,13 +109,12 @@ fn check_outputs_and_config(stack: &StackView, printed: &str) -> Result<()> {
         );
     }
     // The CSP names exactly this stack's API (the second stack update of a first deploy), the
-    // Lambda's architecture follows --arch, and the named setting is in place.
+    // Lambda's architecture follows --arch, and the named setting is in place (the others keep
+    // the template's defaults; the re-run below checks that all are kept).
     for (key, expected) in [
         ("ApiOrigin", api),
         ("LambdaArchitecture", "x86_64"),
         ("LocalDevOrigin", LOCAL_ORIGIN),
-        ("MfaConfiguration", "OFF"),
-        ("RefreshTokenRotation", "DISABLED"),
     ] {
         ensure!(
             stack.parameter(key)? == expected,
