@@ -53,6 +53,7 @@ async fn deploy_and_use(emulator: &Ministack, aws: &EmulatedAws) -> Result<()> {
     create_user(aws, stack.output("UserPoolId")?, &password)?;
     let http = ApiOverHttp::new(emulator, &stack)?;
     check_api(&http, &stack, &password).await?;
+    check_cli_client(aws, &http, &stack, &password).await?;
     sign_in_in_the_browser(emulator, &stack, &password).await?;
 
     // A second deployment without the setting: nothing changes but what must.
@@ -61,7 +62,7 @@ async fn deploy_and_use(emulator: &Ministack, aws: &EmulatedAws) -> Result<()> {
     check_api(&http, &stack, &password).await
 }
 
-/// 1. The outputs, the parameters the deploy chose, and the config.json written from them.
+/// Check 1: The outputs, the parameters the deploy chose, and the config.json written from them.
 fn check_outputs_and_config(stack: &StackView, printed: &str) -> Result<()> {
     ensure!(
         stack.status == "CREATE_COMPLETE" || stack.status == "UPDATE_COMPLETE",
@@ -149,7 +150,7 @@ fn check_outputs_and_config(stack: &StackView, printed: &str) -> Result<()> {
     Ok(())
 }
 
-/// 2. The bucket holds exactly the build, each object with its type and caching.
+/// Check 2: The bucket holds exactly the build, each object with its type and caching.
 fn check_bucket(aws: &EmulatedAws, stack: &StackView) -> Result<()> {
     let bucket = stack.output("SiteBucketName")?;
     let listed = aws.json(&["s3api", "list-objects-v2", "--bucket", bucket])?;
@@ -418,7 +419,7 @@ fn hidden_inputs(html: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// 3. The real Rust Lambda answers through the HTTP API; the JWT authorizer guards /hello.
+/// Check 3: The real Rust Lambda answers through the HTTP API; the JWT authorizer guards /hello.
 async fn check_api(http: &ApiOverHttp, stack: &StackView, password: &str) -> Result<()> {
     let (status, body) = http.api_get("/open", None).await?;
     ensure!(status == 200, "GET /open: {status} {body}");
@@ -441,7 +442,38 @@ async fn check_api(http: &ApiOverHttp, stack: &StackView, password: &str) -> Res
     Ok(())
 }
 
-/// 4. The SPA from the emulator's CloudFront signs the user in through its hosted UI and calls
+/// The command line's app client (docs/cli.md): a password sign-in by API, whose access token
+/// the read routes accept too.
+async fn check_cli_client(
+    aws: &EmulatedAws,
+    http: &ApiOverHttp,
+    stack: &StackView,
+    password: &str,
+) -> Result<()> {
+    let credentials = format!("USERNAME={USERNAME},PASSWORD={password}");
+    let answer = aws.json(&[
+        "cognito-idp",
+        "initiate-auth",
+        "--client-id",
+        stack.output("CliClientId")?,
+        "--auth-flow",
+        "USER_PASSWORD_AUTH",
+        "--auth-parameters",
+        &credentials,
+    ])?;
+    let token = answer
+        .pointer("/AuthenticationResult/AccessToken")
+        .and_then(Value::as_str)
+        .context("initiate-auth with the CLI client issued no access token (a challenge?)")?;
+    let (status, body) = http.api_get("/hello", Some(token)).await?;
+    ensure!(
+        status == 200 && body.contains(&format!("Hello, {USERNAME}!")),
+        "GET /hello with the CLI client's token: {status} {body}"
+    );
+    Ok(())
+}
+
+/// Check 4: The SPA from the emulator's CloudFront signs the user in through its hosted UI and calls
 /// the API from the console, with the deployed CSP and no violation.
 async fn sign_in_in_the_browser(
     emulator: &Ministack,
@@ -561,7 +593,7 @@ async fn call_route(browser: &Browser, slug: &str) -> Result<String> {
         .await
 }
 
-/// 5. A re-run keeps the stack and its settings, changes no resource of an unchanged build,
+/// Check 5: A re-run keeps the stack and its settings, changes no resource of an unchanged build,
 /// and the user still signs in.
 fn check_rerun(
     aws: &EmulatedAws,
