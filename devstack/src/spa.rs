@@ -1,6 +1,7 @@
 //! Serves the built SPA (Trunk's `dist/`) the way the CloudFront deployment does: files, a
 //! fallback to index.html for client-side routes, a generated `/config.json` pointing at this
-//! stand-in, and security headers (the CSP of contracts.md) on every response.
+//! stand-in, and security headers (the CSP of contracts.md) on every response. When the SPA is
+//! served elsewhere (`trunk serve`), only the generated config, on the Cognito side.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -21,6 +22,7 @@ use url::Url;
 
 use crate::config::{Config, TokenStorage};
 use crate::headers::insert_security_headers;
+use crate::spa_origin::SPA_CONFIG_PATH;
 
 /// The SPA's runtime configuration (`/config.json`, shape in contracts.md).
 #[derive(Debug, Clone, Serialize)]
@@ -160,6 +162,28 @@ async fn runtime_config(State(state): State<Arc<SpaState>>) -> Json<SpaRuntimeCo
     Json(state.runtime_config.clone())
 }
 
+/// The SPA's `/config.json` alone, at [`SPA_CONFIG_PATH`], for a server of the SPA that is not
+/// devstack (`trunk serve` proxies its `/config.json` here). Same body and caching as the SPA
+/// listener's.
+pub fn config_router(runtime_config: SpaRuntimeConfig) -> Router {
+    let runtime_config = Arc::new(runtime_config);
+    Router::new().route(
+        SPA_CONFIG_PATH,
+        get(move || {
+            let runtime_config = runtime_config.clone();
+            async move {
+                (
+                    [
+                        (header::CACHE_CONTROL, "no-cache"),
+                        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                    ],
+                    Json(runtime_config.as_ref().clone()),
+                )
+            }
+        }),
+    )
+}
+
 /// Client-side routes (no file extension) get index.html, as CloudFront's custom error response
 /// does; a missing asset (`/app.js`) stays a 404 so broken builds are visible.
 async fn index_fallback(State(state): State<Arc<SpaState>>, request: Request) -> Response {
@@ -214,14 +238,31 @@ async fn security_headers(
 /// The CSP of contracts.md for a built index.html: each inline script's SHA-256 in
 /// `script-src`, and the stand-in's origins in `connect-src`.
 pub fn content_security_policy(index_html: &str, connect_origins: &[&str]) -> String {
+    let hashes: Vec<String> = inline_scripts(index_html)
+        .into_iter()
+        .map(|script| {
+            // Browsers hash the text after the parser's newline normalisation.
+            let text = script.replace("\r\n", "\n").replace('\r', "\n");
+            format!(
+                "'sha256-{}'",
+                STANDARD.encode(Sha256::digest(text.as_bytes()))
+            )
+        })
+        .collect();
+    let hashes: Vec<&str> = hashes.iter().map(String::as_str).collect();
+    content_security_policy_with(&hashes, connect_origins)
+}
+
+/// The CSP of contracts.md with `inline_script_sources` (hashes, or `trunk serve`'s nonce) for
+/// the inline scripts in `script-src`, and `connect_origins` after `'self'` in `connect-src`.
+pub fn content_security_policy_with(
+    inline_script_sources: &[&str],
+    connect_origins: &[&str],
+) -> String {
     let mut script_src = String::from("'self' 'wasm-unsafe-eval'");
-    for script in inline_scripts(index_html) {
-        // Browsers hash the text after the parser's newline normalisation.
-        let text = script.replace("\r\n", "\n").replace('\r', "\n");
-        script_src.push_str(&format!(
-            " 'sha256-{}'",
-            STANDARD.encode(Sha256::digest(text.as_bytes()))
-        ));
+    for source in inline_script_sources {
+        script_src.push(' ');
+        script_src.push_str(source);
     }
     let mut connect_src = String::from("'self'");
     for origin in connect_origins {
