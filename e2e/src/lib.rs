@@ -1,5 +1,7 @@
 //! End-to-end harness: the release build of the SPA (`dist/`) served by devstack on three
-//! loopback origins, driven in headless Chromium through chromedriver.
+//! loopback origins, driven in headless Chromium through chromedriver. One scenario serves the
+//! SPA with the real `trunk serve` instead (debug build, live reload; [`trunk`]), beside devstack
+//! with no SPA of its own.
 //!
 //! Every test starts what it needs (devstack in-process, its own chromedriver and a fresh
 //! Chromium profile) and everything stops when the test ends, also when it fails: a scenario
@@ -15,6 +17,7 @@
 pub mod browser;
 pub mod driver;
 pub mod scenario;
+pub mod trunk;
 
 pub use browser::{Browser, DEADLINE};
 pub use scenario::{Scenario, assert_contains};
