@@ -11,8 +11,8 @@
 //!
 //! Run: `cargo xtask build` (writes `dist/`), then `cargo test -p e2e`. Needs Debian's
 //! `chromium` and `chromedriver`, and for the trunk scenario `trunk` and `wasm-bindgen`, on
-//! `PATH` (`cargo xtask setup`). Screenshots of every page
-//! visited go to `$CARGO_TARGET_DIR/e2e-screenshots/` (or `target/e2e-screenshots/`), named
+//! `PATH` (`cargo xtask setup`). Screenshots of every page visited go to
+//! `$CARGO_TARGET_DIR/e2e-screenshots/` (or `target/e2e-screenshots/`), named
 //! `<scenario>-<page>.png`; a wait that times out saves `<scenario>-timeout.png` and says so.
 
 pub mod browser;
