@@ -4,7 +4,7 @@
 //!
 //! | listener | default | serves |
 //! |----------|---------|--------|
-//! | cognito  | `http://localhost:9229` | `/oauth2/authorize`, `/login`, `/oauth2/token`, `/oauth2/userInfo`, `/oauth2/revoke`, `/logout`, `/<pool>/.well-known/{openid-configuration,jwks.json}`, `POST /` (`InitiateAuth`) |
+//! | cognito  | `http://localhost:9229` | `/oauth2/authorize`, `/login`, `/oauth2/token`, `/oauth2/userInfo`, `/oauth2/revoke`, `/logout`, `/<pool>/.well-known/{openid-configuration,jwks.json}`, `POST /` (the identity-provider JSON API) |
 //! | api      | `http://localhost:3000` | the routes of `[api]`, behind the JWT authorizer and CORS |
 //! | spa      | `http://localhost:8080` | Trunk's `dist/` with index.html fallback, `/config.json`, CSP |
 //!
@@ -34,6 +34,7 @@
 //! let token_endpoint = stack.cognito_url().join("oauth2/token")?;
 //! let issuer = stack.issuer(); // "<cognito_url>/us-east-1_DevStack01"
 //! stack.clock().advance(std::time::Duration::from_secs(301)); // expire codes without sleeping
+//! let codes = stack.mailbox(); // what the pool "e-mailed": sign-up codes, invitations, ...
 //! stack.shutdown().await;
 //! # Ok(()) }
 //! ```
@@ -61,13 +62,13 @@
 //! - Passwords from the config are kept only as argon2 hashes.
 //! - Cookies are not `Secure`, because the stand-in serves plain http on localhost.
 
+mod accounts;
 mod cognito;
 mod headers;
 mod keys;
 mod request_log;
 mod spa;
 mod spa_origin;
-mod users;
 
 pub mod clock;
 pub mod config;
@@ -83,10 +84,13 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use url::Url;
 
+pub use accounts::{Mail, MailKind};
 pub use clock::Clock;
 pub use config::{Config, ConfigError};
 pub use spa::{SpaRuntimeConfig, content_security_policy, content_security_policy_with};
 pub use spa_origin::{SPA_CONFIG_PATH, SpaOrigin, SpaOriginError};
+// The app clients' AuthSessionValidity; infra/template.yaml is checked against it.
+pub use accounts::CHALLENGE_LIFETIME_SECS;
 
 /// The default address of the Cognito side (hosted UI and issuer).
 pub const DEFAULT_COGNITO_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9229);
@@ -146,7 +150,7 @@ pub enum StartError {
     Keys(#[from] keys::KeyError),
     /// A password could not be hashed.
     #[error(transparent)]
-    Hash(#[from] users::HashError),
+    Hash(#[from] accounts::HashError),
     /// The API Gateway side could not be built.
     #[error("the API side cannot start: {0}")]
     Gateway(String),
@@ -333,6 +337,7 @@ pub struct Stack {
     serves_spa: bool,
     issuer: String,
     clock: Clock,
+    cognito: Arc<cognito::CognitoState>,
     stop: watch::Sender<bool>,
     servers: Vec<JoinHandle<()>>,
 }
@@ -382,6 +387,11 @@ impl Stack {
         &self.clock
     }
 
+    /// The messages the pool has "e-mailed" (codes, invitations), oldest first.
+    pub fn mailbox(&self) -> Vec<Mail> {
+        self.cognito.accounts.mailbox()
+    }
+
     /// Stops accepting, lets open requests finish (up to 5 s), then returns.
     pub async fn shutdown(self) {
         // Receivers are dropped only by finished servers: nothing to tell them then.
@@ -418,12 +428,12 @@ pub async fn spawn(
     let clock = Clock::system();
     let config = Arc::new(config);
 
-    let (keys, users) = {
-        let config = config.clone();
+    let (keys, accounts) = {
+        let (config, now) = (config.clone(), clock.now_secs());
         tokio::task::spawn_blocking(move || -> Result<_, StartError> {
             Ok((
                 keys::PoolKeys::generate()?,
-                users::UserStore::from_config(&config.users, &config.user_pool.id)?,
+                accounts::Accounts::from_config(&config, now)?,
             ))
         })
         .await
@@ -433,7 +443,7 @@ pub async fn spawn(
     let cognito = Arc::new(cognito::CognitoState::new(
         config.clone(),
         keys.clone(),
-        users,
+        accounts,
         clock.clone(),
         cognito_url.clone(),
     ));
@@ -443,7 +453,7 @@ pub async fn spawn(
     let api = gateway_router(&config, &keys, &issuer, clock.clone())?;
 
     let (stop, stopped) = watch::channel(false);
-    let mut cognito_router = cognito::router(cognito);
+    let mut cognito_router = cognito::router(cognito.clone());
     let mut servers = Vec::new();
     match listeners.spa {
         SpaSide::Listener(listener) => {
@@ -467,6 +477,7 @@ pub async fn spawn(
         serves_spa,
         issuer,
         clock,
+        cognito,
         stop,
         servers,
     })

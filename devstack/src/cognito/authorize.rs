@@ -472,13 +472,15 @@ pub(super) async fn login_submit(
     // hashing is CPU and memory work: off the async workers, a bounded number at a time.
     let checker = state.clone();
     let (username, password) = (form.username.clone(), form.password);
+    let client_id = request.client_id.clone();
     let user = state
         .password_checks
         .run(move || {
             checker
-                .users
-                .authenticate(&username, &password)
-                .map(|u| u.username.clone())
+                .accounts
+                .sign_in(&client_id, &username, &password, checker.clock.now_secs())
+                .ok()
+                .map(|p| p.username)
         })
         .await
         .flatten();

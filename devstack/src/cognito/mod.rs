@@ -1,11 +1,12 @@
 //! The Cognito side: managed login (hosted UI), the OAuth 2.0 endpoints, discovery and JWKS.
 //!
-//! The identity-provider JSON API (`POST /`, `InitiateAuth`) is served here too: locally the
+//! The identity-provider JSON API (`POST /`, `idp_api/`) is served here too: locally the
 //! issuer's host and the hosted UI are one origin.
 //!
 //! Endpoints and their answers follow `shared/reference/aws-behavior.md`. Where Cognito's
 //! behaviour is not documented, the choice is the RFC's and is said where it is made.
 
+mod access_token;
 mod authorize;
 mod grants;
 mod idp_api;
@@ -29,10 +30,10 @@ use tokio::sync::Semaphore;
 use tower_http::cors::{Any, CorsLayer};
 use url::Url;
 
+use crate::accounts::Accounts;
 use crate::clock::Clock;
 use crate::config::{AppClientConfig, Config};
 use crate::keys::PoolKeys;
-use crate::users::UserStore;
 
 pub use grants::Grants;
 
@@ -46,8 +47,8 @@ pub struct CognitoState {
     pub config: Arc<Config>,
     /// The pool's signing keys.
     pub keys: Arc<PoolKeys>,
-    /// Users with hashed passwords.
-    pub users: UserStore,
+    /// The users and their account flows.
+    pub accounts: Accounts,
     /// The stand-in's clock.
     pub clock: Clock,
     /// Where the hosted UI is served, e.g. `http://localhost:9229/`.
@@ -63,7 +64,7 @@ impl CognitoState {
     pub fn new(
         config: Arc<Config>,
         keys: Arc<PoolKeys>,
-        users: UserStore,
+        accounts: Accounts,
         clock: Clock,
         hosted_ui: Url,
     ) -> Self {
@@ -71,7 +72,7 @@ impl CognitoState {
         Self {
             config,
             keys,
-            users,
+            accounts,
             clock,
             hosted_ui,
             issuer,
@@ -161,7 +162,7 @@ pub fn router(state: Arc<CognitoState>) -> Router {
         .route(&format!("/{pool}/.well-known/jwks.json"), get(jwks))
         .layer(cors);
     Router::new()
-        .route("/", post(idp_api::dispatch))
+        .route("/", post(idp_api::dispatch).options(idp_api::preflight))
         .route("/oauth2/authorize", get(authorize::authorize))
         .route(
             "/login",

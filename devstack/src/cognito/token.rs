@@ -196,8 +196,8 @@ impl CognitoState {
             }
         }
         let user = self
-            .users
-            .get(&grant.username)
+            .accounts
+            .user(&grant.username)
             .ok_or(TokenError::InvalidGrant("the user no longer exists"))?;
         let id_token = grant.scopes.iter().any(|s| s == "openid");
         let sign_in = SignIn {
@@ -207,7 +207,7 @@ impl CognitoState {
             nonce: grant.nonce.as_deref(),
         };
         let (tokens, refresh_token) = self
-            .start_sign_in(client, user, sign_in)
+            .start_sign_in(client, &user, sign_in)
             .map_err(|e| TokenError::Server(e.to_string()))?;
         Ok(TokenResponse::new(tokens, Some(refresh_token)))
     }

@@ -7,9 +7,9 @@ use sha2::{Digest, Sha256};
 
 use super::CognitoState;
 use super::grants::RefreshGrant;
+use crate::accounts::User;
 use crate::config::AppClientConfig;
 use crate::keys::KeyError;
-use crate::users::User;
 
 /// Claims of a Cognito ID token.
 #[derive(Debug, Serialize)]
@@ -194,11 +194,11 @@ impl CognitoState {
             grant
         };
         let user = self
-            .users
-            .get(&grant.username)
+            .accounts
+            .user(&grant.username)
             .ok_or(RefreshRefusal::Refused("the user no longer exists"))?;
         let tokens = self
-            .issue_tokens(client, user, &grant, None)
+            .issue_tokens(client, &user, &grant, None)
             .map_err(RefreshRefusal::Sign)?;
         let refresh_token = client.refresh_token_rotation.then(|| {
             self.grants().insert_refresh_token(

@@ -100,6 +100,11 @@ fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ApiConfigErro
     }
 }
 
+/// The one scope of the access tokens Cognito issues through its JSON API (the command line's
+/// sign-in): the read routes accept it besides `api/read`, so `aws cognito-idp initiate-auth`
+/// tokens can call them. Writing stays with `api/write`, which only the SPA's client has.
+const USER_ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
+
 impl Default for ApiConfig {
     fn default() -> Self {
         let route = |method: &str, path: &str, scopes: &[&str]| RouteConfig {
@@ -116,10 +121,10 @@ impl Default for ApiConfig {
         Self {
             routes: vec![
                 route("GET", "/open", &[]),
-                route("GET", "/hello", &["api/read"]),
-                route("GET", "/echo", &["api/read"]),
+                route("GET", "/hello", &["api/read", USER_ADMIN_SCOPE]),
+                route("GET", "/echo", &["api/read", USER_ADMIN_SCOPE]),
                 route("POST", "/echo", &["api/write"]),
-                route("GET", "/admin", &["api/read"]),
+                route("GET", "/admin", &["api/read", USER_ADMIN_SCOPE]),
             ],
             cors: CorsConfig::default(),
             audiences: None,

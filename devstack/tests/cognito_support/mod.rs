@@ -3,6 +3,9 @@
 #![allow(dead_code)] // each test file uses a different part
 #![allow(clippy::unwrap_used)] // helpers of tests: a panic is how they report a failure
 
+pub mod aws_tools;
+pub mod idp;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use devstack::{Config, Listeners, Stack};
