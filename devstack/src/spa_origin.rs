@@ -88,7 +88,9 @@ impl SpaOrigin {
         if !on_origin(logouts) {
             missing.push("sign-out URLs");
         }
-        if !on_origin(&config.api.cors.allow_origins) {
+        // API Gateway's `*` lets every origin in.
+        let cors = &config.api.cors.allow_origins;
+        if !cors.iter().any(|o| o == "*") && !on_origin(cors) {
             missing.push("[api.cors] allow_origins");
         }
         missing
@@ -167,6 +169,12 @@ mod tests {
         assert_eq!(
             default.missing_in(&config),
             ["callback URLs", "sign-out URLs", "[api.cors] allow_origins"]
+        );
+        config.api.cors.allow_origins = vec!["*".into()];
+        assert_eq!(
+            default.missing_in(&config),
+            ["callback URLs", "sign-out URLs"],
+            "* allows every origin"
         );
     }
 }
