@@ -4,7 +4,7 @@
 //!
 //! | listener | default | serves |
 //! |----------|---------|--------|
-//! | cognito  | `http://localhost:9229` | `/oauth2/authorize`, `/login`, `/oauth2/token`, `/oauth2/userInfo`, `/oauth2/revoke`, `/logout`, `/<pool>/.well-known/{openid-configuration,jwks.json}`, `POST /` (the identity-provider JSON API) |
+//! | cognito  | `http://localhost:9229` | `/oauth2/authorize`, the managed login pages (`/login`, `/signup`, `/forgotPassword`, ...), `/devstack/mailbox`, `/oauth2/token`, `/oauth2/userInfo`, `/oauth2/revoke`, `/logout`, `/<pool>/.well-known/{openid-configuration,jwks.json}`, `POST /` (the identity-provider JSON API) |
 //! | api      | `http://localhost:3000` | the routes of `[api]`, behind the JWT authorizer and CORS |
 //! | spa      | `http://localhost:8080` | Trunk's `dist/` with index.html fallback, `/config.json`, CSP |
 //!
@@ -84,7 +84,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use url::Url;
 
-pub use accounts::{Mail, MailKind};
+pub use accounts::{Mail, MailKind, TotpSecret};
 pub use clock::Clock;
 pub use config::{Config, ConfigError};
 pub use spa::{SpaRuntimeConfig, content_security_policy, content_security_policy_with};
@@ -387,9 +387,10 @@ impl Stack {
         &self.clock
     }
 
-    /// The messages the pool has "e-mailed" (codes, invitations), oldest first.
+    /// The mailbox, newest first: what the pool e-mailed (codes, invitations), as
+    /// `GET /devstack/mailbox.json` lists it.
     pub fn mailbox(&self) -> Vec<Mail> {
-        self.cognito.accounts.mailbox()
+        cognito::mailbox_newest_first(&self.cognito)
     }
 
     /// Stops accepting, lets open requests finish (up to 5 s), then returns.

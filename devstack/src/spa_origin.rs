@@ -10,8 +10,8 @@ use crate::config::Config;
 
 /// Where devstack serves the SPA's runtime configuration when the SPA is served elsewhere: on
 /// the Cognito side, for a dev server to proxy `/config.json` to (Trunk.toml's `[[proxy]]`).
-/// Cognito has no such path; the prefix keeps it apart from the hosted UI's own.
-pub const SPA_CONFIG_PATH: &str = "/_devstack/spa-config.json";
+/// Cognito has no such path; devstack's own pages (the mailbox) share the prefix.
+pub const SPA_CONFIG_PATH: &str = "/devstack/spa-config.json";
 
 /// An http(s) origin the SPA is served from, such as `http://localhost:8080`: scheme, host and
 /// port, nothing else. http only on `localhost`, as Cognito allows for callback URLs.

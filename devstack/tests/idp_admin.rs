@@ -1,7 +1,7 @@
 //! The administrators' operations through the JSON API (signed as the AWS CLI signs them):
 //! AdminCreateUser with its invitation, AdminInitiateAuth / AdminRespondToAuthChallenge
-//! (seeds 003 and 004), AdminSetUserPassword, AdminGetUser, AdminAddUserToGroup,
-//! AdminDeleteUser, and the refusals of an unsigned call or another pool.
+//! (seeds 003 and 004), AdminSetUserPassword, AdminResetUserPassword, AdminGetUser,
+//! AdminAddUserToGroup, AdminDeleteUser, and the refusals of an unsigned call or another pool.
 #![allow(clippy::unwrap_used)] // helpers of tests: a panic is how they report a failure
 
 mod cognito_support;
@@ -263,6 +263,42 @@ async fn admin_set_user_password_permanent_or_temporary() {
             message,
         );
     }
+    harness.stack.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_reset_required_by_an_administrator_takes_the_mailed_code() {
+    let harness = Harness::start(|_| {}).await;
+    let answer = harness
+        .admin("AdminResetUserPassword", json!({"Username": "demo"}))
+        .await;
+    assert_eq!(ok(&answer), json!({}));
+    assert_eq!(status(&harness, "demo").await, "RESET_REQUIRED");
+    assert_aws_error(
+        &harness.initiate_password_auth(DEMO).await,
+        "PasswordResetRequiredException",
+        "Password reset required for the user",
+    );
+    let code = harness.last_mail("demo", MailKind::PasswordResetCode).code;
+    let confirm = json!({
+        "ClientId": CLI_CLIENT_ID,
+        "Username": "demo",
+        "ConfirmationCode": code,
+        "Password": "Demo-Reset-Passw0rd!",
+    });
+    assert_eq!(
+        ok(&harness.idp("ConfirmForgotPassword", confirm).await),
+        json!({})
+    );
+    assert_eq!(status(&harness, "demo").await, "CONFIRMED");
+    harness.cli_tokens(("demo", "Demo-Reset-Passw0rd!")).await;
+    assert_aws_error(
+        &harness
+            .admin("AdminResetUserPassword", json!({"Username": "nobody"}))
+            .await,
+        "UserNotFoundException",
+        "User does not exist.",
+    );
     harness.stack.shutdown().await;
 }
 

@@ -17,6 +17,7 @@
 
 pub mod browser;
 pub mod driver;
+mod hosted_ui;
 pub mod scenario;
 pub mod trunk;
 

@@ -342,7 +342,7 @@ mod tests {
                 port: 41234,
             },
             &Backends {
-                spa_config: &url("http://localhost:1111/_devstack/spa-config.json"),
+                spa_config: &url("http://localhost:1111/devstack/spa-config.json"),
                 cognito: &url("http://localhost:1111/"),
                 api: &url("http://localhost:2222/"),
             },
@@ -377,7 +377,7 @@ mod tests {
         assert!(header.contains("http://localhost:1111 http://localhost:2222;"));
         assert_eq!(
             config["proxy"][0]["backend"].as_str(),
-            Some("http://localhost:1111/_devstack/spa-config.json")
+            Some("http://localhost:1111/devstack/spa-config.json")
         );
         assert_eq!(
             config["build"]["create_nonce"],

@@ -160,7 +160,6 @@ impl Harness {
         self.stack
             .mailbox()
             .into_iter()
-            .rev()
             .find(|m| m.username == username && m.kind == kind)
             .unwrap_or_else(|| panic!("no {kind:?} mail for {username}"))
     }

@@ -18,6 +18,8 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use url::Url;
 
+pub mod hosted_ui;
+
 pub const CLIENT_ID: &str = "3n4b5urk1ft4fl3mg5e62d9ado";
 pub const DEMO: (&str, &str) = ("demo", "Demo-Passw0rd!");
 pub const ADMIN: (&str, &str) = ("admin", "Admin-Passw0rd!");

@@ -1,5 +1,6 @@
 //! The administrators' operations (SigV4-signed on AWS; `mod.rs` asks for a signature):
-//! AdminCreateUser, AdminSetUserPassword, AdminGetUser, AdminAddUserToGroup, AdminDeleteUser.
+//! AdminCreateUser, AdminSetUserPassword, AdminResetUserPassword, AdminGetUser,
+//! AdminAddUserToGroup, AdminDeleteUser.
 //! Each names the pool (`UserPoolId`). AdminInitiateAuth and AdminRespondToAuthChallenge are in
 //! `sign_in.rs`.
 
@@ -117,6 +118,16 @@ pub(super) fn delete_user(state: &CognitoState, request: &Request) -> Answer {
         state.clock.now_secs(),
         state.longest_access_token_lifetime(),
     );
+    Ok(json!({}))
+}
+
+/// The user must reset the password: a reset code is mailed, and signing in with the old one
+/// answers `PasswordResetRequiredException` until ConfirmForgotPassword. Answers `{}`.
+pub(super) fn reset_user_password(state: &CognitoState, request: &Request) -> Answer {
+    check_pool(state, request)?;
+    state
+        .accounts
+        .admin_reset_user_password(request.str("Username")?, state.clock.now_secs())?;
     Ok(json!({}))
 }
 

@@ -130,6 +130,7 @@ enum Operation {
     AdminGetUser,
     AdminAddUserToGroup,
     AdminDeleteUser,
+    AdminResetUserPassword,
     GetUser,
     ChangePassword,
     GlobalSignOut,
@@ -139,7 +140,7 @@ enum Operation {
 }
 
 impl Operation {
-    const ALL: [Self; 20] = [
+    const ALL: [Self; 21] = [
         Self::InitiateAuth,
         Self::RespondToAuthChallenge,
         Self::AdminInitiateAuth,
@@ -154,6 +155,7 @@ impl Operation {
         Self::AdminGetUser,
         Self::AdminAddUserToGroup,
         Self::AdminDeleteUser,
+        Self::AdminResetUserPassword,
         Self::GetUser,
         Self::ChangePassword,
         Self::GlobalSignOut,
@@ -179,6 +181,7 @@ impl Operation {
             Self::AdminGetUser => "AdminGetUser",
             Self::AdminAddUserToGroup => "AdminAddUserToGroup",
             Self::AdminDeleteUser => "AdminDeleteUser",
+            Self::AdminResetUserPassword => "AdminResetUserPassword",
             Self::GetUser => "GetUser",
             Self::ChangePassword => "ChangePassword",
             Self::GlobalSignOut => "GlobalSignOut",
@@ -231,6 +234,7 @@ impl Operation {
             Self::AdminGetUser => admin::get_user(state, request),
             Self::AdminAddUserToGroup => admin::add_user_to_group(state, request),
             Self::AdminDeleteUser => admin::delete_user(state, request),
+            Self::AdminResetUserPassword => admin::reset_user_password(state, request),
             Self::GetUser => me::get_user(state, request),
             Self::ChangePassword => me::change_password(state, request),
             Self::GlobalSignOut => me::global_sign_out(state, request),
@@ -430,7 +434,7 @@ mod tests {
             assert_eq!(Operation::from_name(operation.name()), Some(operation));
         }
         assert_eq!(Operation::from_name("ListUsers"), None);
-        assert_eq!(Operation::ALL.iter().filter(|op| op.is_admin()).count(), 7);
+        assert_eq!(Operation::ALL.iter().filter(|op| op.is_admin()).count(), 8);
         assert_eq!(
             Operation::from_name("SetUserMFAPreference"),
             Some(Operation::SetUserMfaPreference)
