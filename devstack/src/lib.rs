@@ -87,7 +87,7 @@ use url::Url;
 pub use accounts::{Mail, MailKind, TotpSecret};
 pub use clock::Clock;
 pub use config::{Config, ConfigError};
-pub use spa::{SpaRuntimeConfig, content_security_policy, content_security_policy_with};
+pub use contract;
 pub use spa_origin::{SPA_CONFIG_PATH, SpaOrigin, SpaOriginError};
 // The app clients' AuthSessionValidity; infra/template.yaml is checked against it.
 pub use accounts::CHALLENGE_LIFETIME_SECS;
@@ -449,7 +449,7 @@ pub async fn spawn(
         cognito_url.clone(),
     ));
     let issuer = cognito.issuer.clone();
-    let runtime = SpaRuntimeConfig::new(&config, &spa_url, &cognito_url, &issuer, &api_url)
+    let runtime = spa::spa_config(&config, &spa_url, &cognito_url, &issuer, &api_url)
         .ok_or(StartError::NoSpaClient)?;
     let api = gateway_router(&config, &keys, &issuer, clock.clone())?;
 

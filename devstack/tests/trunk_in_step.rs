@@ -6,7 +6,8 @@
 
 use std::path::PathBuf;
 
-use devstack::{Config, Listeners, SPA_CONFIG_PATH, content_security_policy_with};
+use devstack::contract::csp::policy as content_security_policy_with;
+use devstack::{Config, Listeners, SPA_CONFIG_PATH};
 
 fn repo_file(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
