@@ -1,6 +1,8 @@
 //! End-to-end harness: the release build of the SPA (`dist/`) served by devstack on three
-//! loopback origins, driven in headless Chromium through chromedriver; and the real deployment
-//! (`cargo xtask deploy`) into ministack, an independent AWS emulator ([`ministack`]).
+//! loopback origins, driven in headless Chromium through chromedriver. One scenario serves the
+//! SPA with the real `trunk serve` instead (debug build, live reload; [`trunk`]), beside devstack
+//! with no SPA of its own; another runs the real deployment (`cargo xtask deploy`) into
+//! ministack, an independent AWS emulator ([`ministack`]).
 //!
 //! Every test starts what it needs (devstack in-process, its own chromedriver and a fresh
 //! Chromium profile) and everything stops when the test ends, also when it fails: a scenario
@@ -9,8 +11,9 @@
 //! run in parallel.
 //!
 //! Run: `cargo xtask build` (writes `dist/`), then `cargo test -p e2e`. Needs Debian's
-//! `chromium` and `chromedriver` on `PATH` (`cargo xtask setup`). Screenshots of every page
-//! visited go to `$CARGO_TARGET_DIR/e2e-screenshots/` (or `target/e2e-screenshots/`), named
+//! `chromium` and `chromedriver`, and for the trunk scenario `trunk` and `wasm-bindgen`, on
+//! `PATH` (`cargo xtask setup`). Screenshots of every page visited go to
+//! `$CARGO_TARGET_DIR/e2e-screenshots/` (or `target/e2e-screenshots/`), named
 //! `<scenario>-<page>.png`; a wait that times out saves `<scenario>-timeout.png` and says so.
 
 pub mod aws;
@@ -19,6 +22,7 @@ pub mod driver;
 mod hosted_ui;
 pub mod ministack;
 pub mod scenario;
+pub mod trunk;
 
 pub use browser::{Browser, DEADLINE};
 pub use scenario::{Scenario, assert_contains};

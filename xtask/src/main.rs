@@ -12,6 +12,7 @@ mod dev;
 mod setup;
 mod setup_emulator;
 mod size_budget;
+mod supervise;
 mod test;
 
 use anyhow::{Result, bail};
@@ -24,7 +25,8 @@ commands:
                  chromium + chromedriver, the Python virtualenvs: linters, AWS CLI, SAM CLI,
                  cargo-lambda, the ministack emulator); idempotent
   build          build the SPA for release into dist/ (trunk, wasm-opt applied)
-  dev            set up, build the SPA and run the whole system locally (devstack)
+  dev            set up, build the SPA and run the whole system locally (devstack);
+                 `--watch`: trunk serve (rebuild and reload on every change) beside devstack
   test           set up, then run every check and test; exits non-zero on any failure
   bench          build, then measure sizes, sign-in and the stand-in under load; writes
                  target/bench/report.md and report.json (`--quick`: fewer, shorter runs)
