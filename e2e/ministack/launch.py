@@ -11,7 +11,7 @@ CLIs: `--endpoint-url http://127.0.0.1:<port>`) and HTTPS with a self-signed cer
 free ports. Once both listen it prints one line, `ministack listening http=<port> https=<port>`,
 then serves until it is killed.
 
-ministack 1.5.33 differs from AWS in three ways this template meets; each is patched below, here
+ministack 1.5.33 differs from AWS in four ways this deployment meets; each is patched below, here
 in the test harness only, never in the product, and listed in infra/README.md
 ("Where the emulator differs from AWS"):
 
@@ -26,6 +26,11 @@ in the test harness only, never in the product, and listed in infra/README.md
    `<id>.execute-api.<region>.amazonaws.com`; and CloudFront's origin-access-control read of S3 is
    evaluated as plain HTTP, so a bucket policy denying `aws:SecureTransport = false` (AWS's own
    advice) refuses every object, where CloudFront reaches S3 over HTTPS for an HTTPS viewer.
+4. A stack update takes ministack milliseconds, so a first `cargo xtask deploy` can start its
+   second update within the same second as the first; the AWS CLI names change sets by the
+   second (`awscli-cloudformation-package-deploy-<unix time>`), and ministack keeps the executed
+   one, so the second CreateChangeSet is refused with AlreadyExistsException. On AWS an update
+   takes far longer than a second and the name never recurs.
 """
 
 import argparse
@@ -84,7 +89,7 @@ def main():
 
 
 def patch_ministack():
-    """The three differences from AWS described in the module's docstring."""
+    """The differences from AWS described in the module's docstring."""
     import ministack.app as ministack_app
     from ministack.core import iam_evaluator
     from ministack.services import apigateway, s3
@@ -138,6 +143,24 @@ def patch_ministack():
         return origin_allows(*args, **kwargs)
 
     s3._cloudfront_origin_allows = origin_allows_over_tls
+
+    # 4. A change set name that recurs after its change set ran (the AWS CLI names them by the
+    #    second, and a stack update takes ministack milliseconds) starts a new change set.
+    from ministack.services import cloudformation
+    from ministack.services.cloudformation import handlers, helpers
+
+    create_change_set = handlers._ACTION_HANDLERS["CreateChangeSet"]
+
+    def create_change_set_after_an_executed_one(params):
+        name = helpers._p(params, "ChangeSetName")
+        stack = helpers._p(params, "StackName")
+        for change_set_id, change_set in list(cloudformation._change_sets.items()):
+            if (change_set.get("ChangeSetName") == name and change_set.get("StackName") == stack
+                    and change_set.get("ExecutionStatus") in ("EXECUTE_COMPLETE", "EXECUTE_FAILED")):
+                cloudformation._change_sets.pop(change_set_id, None)
+        return create_change_set(params)
+
+    handlers._ACTION_HANDLERS["CreateChangeSet"] = create_change_set_after_an_executed_one
 
 
 def import_openapi_body(apigateway, api_id, body):
