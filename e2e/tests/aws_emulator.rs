@@ -631,6 +631,44 @@ fn check_rerun(
     Ok(())
 }
 
+/// The emulator is gone once its guard drops (as when a test fails or panics half-way), and it
+/// never listened beyond loopback.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_emulator_listens_on_loopback_only_and_stops_with_its_guard() -> Result<()> {
+    let emulator = Ministack::start()?;
+    let health = format!("{}/_ministack/health", emulator.endpoint_url());
+    let answer = reqwest::get(&health).await?;
+    ensure!(answer.status() == 200, "{health}: {}", answer.status());
+    let listening = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    for port in [
+        emulator
+            .endpoint_url()
+            .rsplit(':')
+            .next()
+            .unwrap_or_default()
+            .parse::<u16>()?,
+        emulator.https_port(),
+    ] {
+        // /proc/net/tcp: local address as hex `0100007F:PORT` for 127.0.0.1, state 0A = LISTEN.
+        let local = format!(":{port:04X} ");
+        let bound: Vec<&str> = listening
+            .lines()
+            .filter(|line| line.contains(&local) && line.split_whitespace().nth(3) == Some("0A"))
+            .filter_map(|line| line.split_whitespace().nth(1))
+            .collect();
+        ensure!(
+            !bound.is_empty() && bound.iter().all(|address| address.starts_with("0100007F:")),
+            "port {port} listens on {bound:?}, not 127.0.0.1 alone"
+        );
+    }
+    drop(emulator);
+    ensure!(
+        reqwest::get(&health).await.is_err(),
+        "{health} still answers after the guard dropped"
+    );
+    Ok(())
+}
+
 #[test]
 fn hidden_inputs_are_read_from_the_form() {
     let html = r#"<form><input type="hidden" name="client_id" value="abc">
