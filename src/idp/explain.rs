@@ -9,13 +9,15 @@ pub struct Trouble {
     /// One sentence: what happened.
     pub summary: String,
     /// What the person can do about it.
-    pub advice: String,
+    pub advice: &'static str,
 }
 
-fn trouble(summary: impl Into<String>, advice: impl Into<String>) -> Trouble {
+/// `parts` joined into a summary (one `concat`, not a `format!` per message: the page is
+/// counted in bytes).
+fn trouble(parts: &[&str], advice: &'static str) -> Trouble {
     Trouble {
-        summary: summary.into(),
-        advice: advice.into(),
+        summary: parts.concat(),
+        advice,
     }
 }
 
@@ -34,6 +36,7 @@ fn doing(operation: Operation) -> &'static str {
 
 const SIGN_IN_AGAIN: &str = "Sign out and sign in again, then try once more.";
 const WAIT: &str = "Cognito limits how often an account may do this. Wait a while (up to an hour), then try again.";
+const FORGOT: &str = "Sign out, then choose \"Forgot your password?\" on the sign-in page.";
 
 /// Explains `error`, which calling `operation` at `endpoint` (the JSON API's URL) ended with.
 pub fn explain(operation: Operation, error: &IdpError, endpoint: &str) -> Trouble {
@@ -41,33 +44,51 @@ pub fn explain(operation: Operation, error: &IdpError, endpoint: &str) -> Troubl
     match error {
         IdpError::Refused { kind, message } => refused(operation, kind, message),
         IdpError::Status(status) => trouble(
-            format!(
-                "{doing} failed: {endpoint} answered HTTP {status}, which is not an answer of Cognito's API."
-            ),
+            &[
+                doing,
+                " failed: ",
+                endpoint,
+                " answered HTTP ",
+                &status.to_string(),
+                ", which is not an answer of Cognito's API.",
+            ],
             "The endpoint is the origin of config.json's issuer; check that the issuer is the user pool's (https://cognito-idp.<region>.amazonaws.com/<pool id>). If it is, try again in a moment.",
         ),
         IdpError::Unexpected(what) => trouble(
-            format!("{doing} failed: the answer from {endpoint} has no {what}."),
+            &[
+                doing,
+                " failed: the answer from ",
+                endpoint,
+                " has no ",
+                what,
+                ".",
+            ],
             "Check that config.json's issuer is the user pool's: its origin is where these calls go.",
         ),
         IdpError::BlockedByCors => trouble(
-            format!(
-                "{doing} failed: {endpoint} answered, but the browser withheld the answer from this page (CORS)."
-            ),
+            &[
+                doing,
+                " failed: ",
+                endpoint,
+                " answered, but the browser withheld the answer from this page (CORS).",
+            ],
             "Cognito's endpoint allows every origin. If the issuer in config.json is right, something between (a proxy or an extension) removes its CORS headers.",
         ),
         IdpError::Unreachable => trouble(
-            format!("{doing} failed: nothing answered at {endpoint}."),
+            &[doing, " failed: nothing answered at ", endpoint, "."],
             "Check the network connection. The endpoint is the origin of config.json's issuer, and the page's Content-Security-Policy must allow it in connect-src; a browser extension blocking the request looks the same.",
         ),
         IdpError::NotSignedIn => trouble(
-            format!("{doing} needs you to be signed in, and you are not."),
+            &[doing, " needs you to be signed in, and you are not."],
             "Sign in, then come back to this page.",
         ),
         IdpError::TokenNotRenewed(reason) => trouble(
-            format!(
-                "{doing} failed: your access token has expired and could not be renewed ({reason}), so nothing was sent."
-            ),
+            &[
+                doing,
+                " failed: your access token has expired and could not be renewed (",
+                &reason.to_string(),
+                "), so nothing was sent.",
+            ],
             "The app keeps trying to renew it. Check the network connection and try again; if this persists, sign out and sign in again.",
         ),
     }
@@ -80,74 +101,80 @@ fn refused(operation: Operation, kind: &str, message: &str) -> Trouble {
         "NotAuthorizedException" => not_authorized(operation, message),
         "CodeMismatchException" | "EnableSoftwareTokenMFAException" | "ExpiredCodeException" => {
             trouble(
-                "That code is not the one your authenticator app shows for this account now.",
+                &["That code is not the one your authenticator app shows for this account now."],
                 "Type the current 6-digit code (it changes every 30 seconds). If every code is refused, check that the phone's clock is set automatically, or remove the entry from the app and start the setup again.",
             )
         }
-        "InvalidPasswordException" => {
+        "InvalidPasswordException" => trouble(
             // "Password did not conform with policy: Password must have uppercase characters"
-            let rule = message.rsplit_once(": ").map_or(message, |(_, rule)| rule);
-            trouble(
-                format!("The new password does not meet the user pool's password policy: {rule}."),
-                "Choose a new password that meets every rule of the policy, and try again.",
-            )
-        }
+            &[
+                "The new password does not meet the user pool's password policy: ",
+                message.split_once(": ").map_or(message, |(_, rule)| rule),
+                ".",
+            ],
+            "Choose a new password that meets every rule of the policy, and try again.",
+        ),
         "PasswordHistoryPolicyViolationException" => trouble(
-            "The new password is one you used recently, which the user pool does not allow.",
+            &["The new password is one you used recently, which the user pool does not allow."],
             "Choose a password you have not used before.",
         ),
-        "LimitExceededException" => trouble(
-            format!("{doing} was refused: too many attempts for this account ({message})."),
+        "LimitExceededException" | "TooManyFailedAttemptsException" => trouble(
+            &[
+                doing,
+                " was refused: too many attempts for this account (",
+                message,
+                ").",
+            ],
             WAIT,
         ),
         "TooManyRequestsException" => trouble(
-            format!("{doing} was refused: Cognito is receiving too many requests right now."),
+            &[
+                doing,
+                " was refused: Cognito is receiving too many requests right now.",
+            ],
             "Wait a few seconds, then try again.",
         ),
-        "TooManyFailedAttemptsException" => trouble(
-            format!("{doing} was refused after too many wrong attempts."),
-            WAIT,
-        ),
         "InvalidParameterException" if operation == Operation::TurnOffTotp => trouble(
-            format!("Cognito refused to turn the authenticator off: {message}"),
+            &["Cognito refused to turn the authenticator off: ", message],
             "A user pool that requires MFA (MfaConfiguration ON) does not let anyone turn their authenticator off; only an administrator who makes MFA optional can change that.",
         ),
         "InvalidParameterException" => trouble(
-            format!("{doing} was refused as invalid: {message}"),
+            &[doing, " was refused as invalid: ", message],
             "Check what you typed (a code is exactly 6 digits; a password has no spaces at either end) and try again.",
         ),
         "SoftwareTokenMFANotFoundException" if operation == Operation::VerifySoftwareToken => {
             trouble(
-                format!("{doing} failed: Cognito has no authenticator being set up ({message})."),
+                &[
+                    doing,
+                    " failed: Cognito has no authenticator being set up (",
+                    message,
+                    ").",
+                ],
                 "Start the setup again.",
             )
         }
         "SoftwareTokenMFANotFoundException" | "InvalidUserPoolConfigurationException" => trouble(
-            format!("This user pool does not offer authenticator apps ({message})."),
+            &[
+                "This user pool does not offer authenticator apps (",
+                message,
+                ").",
+            ],
             "An administrator must turn on TOTP software-token MFA for the pool (MFA optional or required).",
         ),
         "UserNotFoundException" => trouble(
-            format!("{doing} failed: the user pool no longer has your account."),
+            &[doing, " failed: the user pool no longer has your account."],
             "Sign out. If the account should exist, ask an administrator.",
         ),
-        "UserNotConfirmedException" => trouble(
-            format!("{doing} failed: your account is not confirmed yet."),
-            "Confirm the account with the code that was sent to you, then sign in again.",
-        ),
         "PasswordResetRequiredException" => trouble(
-            format!("{doing} failed: your password must be reset first."),
-            "Sign out, then choose \"Forgot your password?\" on the sign-in page.",
-        ),
-        "ForbiddenException" => trouble(
-            format!("{doing} was blocked by the user pool's web application firewall."),
-            "Ask the pool's administrator which rule blocked it.",
+            &[doing, " failed: your password must be reset first."],
+            FORGOT,
         ),
         "InternalErrorException" | "InternalServerException" => trouble(
-            format!("{doing} failed: Cognito had an internal error."),
+            &[doing, " failed: Cognito had an internal error."],
             "Try again in a moment.",
         ),
         _ => trouble(
-            format!("{doing} was refused: {kind}: {message}"),
+            &[doing, " was refused: ", kind, ": ", message],
             SIGN_IN_AGAIN,
         ),
     }
@@ -158,20 +185,22 @@ fn refused(operation: Operation, kind: &str, message: &str) -> Trouble {
 fn not_authorized(operation: Operation, message: &str) -> Trouble {
     match message {
         "Access Token has expired" => trouble(
-            "Cognito says your access token has expired, even after renewing it.",
+            &["Cognito says your access token has expired."],
             "Check that this computer's clock is right, then sign out and sign in again.",
         ),
         "Access Token has been revoked" => trouble(
-            "Cognito no longer accepts this session's access token: it was revoked (signed out everywhere, perhaps from another device).",
+            &[
+                "Cognito no longer accepts this session's access token: it was revoked (signed out everywhere, perhaps from another device).",
+            ],
             "Sign out and sign in again.",
         ),
         "Access Token does not have required scopes" => scope_missing(),
         _ if operation == Operation::ChangePassword => trouble(
-            format!("The current password is not right ({message})."),
+            &["The current password is not right (", message, ")."],
             "Type your current password again. If you forgot it, sign out and choose \"Forgot your password?\" on the sign-in page.",
         ),
         _ => trouble(
-            format!("{} was refused: {message}", doing(operation)),
+            &[doing(operation), " was refused: ", message],
             SIGN_IN_AGAIN,
         ),
     }
@@ -180,12 +209,12 @@ fn not_authorized(operation: Operation, message: &str) -> Trouble {
 /// The session's access token lacks [`USER_ADMIN_SCOPE`]: what to change, and where.
 pub fn scope_missing() -> Trouble {
     trouble(
-        format!(
-            "Your access token does not carry the scope {USER_ADMIN_SCOPE}, which Cognito's user API needs."
-        ),
-        format!(
-            "The app client must allow {USER_ADMIN_SCOPE} (AllowedOAuthScopes; devstack: allowed_scopes) and config.json's scopes must ask for it. Then sign out and sign in again."
-        ),
+        &[
+            "Your access token does not carry the scope ",
+            USER_ADMIN_SCOPE,
+            ", which Cognito's user API needs.",
+        ],
+        "The app client must allow aws.cognito.signin.user.admin (AllowedOAuthScopes; devstack: allowed_scopes) and config.json's scopes must ask for it. Then sign out and sign in again.",
     )
 }
 
@@ -240,6 +269,8 @@ mod tests {
             "PasswordHistoryPolicyViolationException",
             "",
         );
+        let reset = refusal(Operation::GetUser, "PasswordResetRequiredException", "");
+        assert!(reset.advice.contains("Forgot your password?"), "{reset:?}");
         assert!(history.advice.contains("not used before"), "{history:?}");
     }
 

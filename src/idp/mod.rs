@@ -29,22 +29,13 @@ pub fn explained(auth: Auth, operation: Operation, error: &IdpError) -> Trouble 
 }
 
 /// Sends `request` with the session's access token (renewed first when it is about to expire)
-/// and returns the operation's JSON answer, or what went wrong in words. Cognito saying the
-/// token has expired (the browser's clock behind) gets one refresh and one retry. The request,
-/// and any password in it, is dropped when the call ends.
+/// and returns the operation's JSON answer, or what went wrong in words. The request, and any
+/// password in it, is dropped when the call ends.
 pub async fn call(auth: Auth, request: Request) -> Result<Value, Trouble> {
     let endpoint = endpoint(auth);
-    let mut retried = false;
-    loop {
-        match send(auth, &endpoint, &request).await {
-            Err(error) if error.token_expired() && !retried && auth.refresh().await.is_ok() => {
-                retried = true;
-            }
-            result => {
-                return result.map_err(|error| explain(request.operation(), &error, &endpoint));
-            }
-        }
-    }
+    send(auth, &endpoint, &request)
+        .await
+        .map_err(|error| explain(request.operation(), &error, &endpoint))
 }
 
 async fn send(auth: Auth, endpoint: &str, request: &Request) -> Result<Value, IdpError> {

@@ -81,27 +81,60 @@ pub fn check_code(text: &str) -> Result<String, &'static str> {
 /// Modules of light margin around a QR code, as the standard asks.
 const QUIET_ZONE: usize = 4;
 
-/// A QR code as SVG: the `viewBox` (modules, the quiet zone included) and the `d` of one path
-/// drawing every dark module, a horizontal run at a time.
-#[derive(Debug, PartialEq, Eq)]
-pub struct QrSvg {
-    /// `viewBox`, e.g. `0 0 33 33` for a 25-module code.
-    pub view_box: String,
-    /// The path data, e.g. `M4 4h7v1H4z...`.
-    pub path: String,
+/// `text` with `&`, `<`, `>` and `"` escaped, for HTML text and quoted attributes.
+pub fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
 }
 
-/// Draws `text` as a QR code (error correction M: still reads with a few modules smudged), or
-/// `None` when it is too long to fit in one.
-pub fn qr_svg(text: &str) -> Option<QrSvg> {
-    let code = qrcodegen::QrCode::encode_text(text, qrcodegen::QrCodeEcc::Medium).ok()?;
+impl TotpSecret {
+    /// The first step of a setup as HTML (one `inner_html`, which costs the page far fewer
+    /// bytes than building the elements one by one): the QR code of the Key URI for `account`,
+    /// the key in groups of four (`#totp-secret`), and what the app is told. Only the account,
+    /// a username, comes from outside; it is escaped.
+    pub fn setup_html(&self, account: &str) -> String {
+        let qr = qr_svg(&self.otpauth_uri(APP_NAME, account)).unwrap_or_default();
+        [
+            "<p>1. Scan the QR code with your authenticator app (Google Authenticator, Microsoft Authenticator, 1Password, …), or type the key into it by hand.</p>",
+            &qr,
+            "<p>Key: <code id=\"totp-secret\">",
+            &self.grouped(),
+            "</code><br><span class=\"muted\">Account ",
+            &escape_html(account),
+            ", issuer ",
+            APP_NAME,
+            ", time-based, 6 digits every 30 seconds.</span></p><p>2. Type the code it shows. Once this is done, every sign-in asks for a code from the app after your password.</p>",
+        ]
+        .concat()
+    }
+}
+
+/// `text` as a QR code in SVG (error correction M: still reads with a few modules smudged),
+/// one path drawing every dark module a horizontal run at a time, with a `viewBox` in modules
+/// (the quiet zone included) so that CSS sizes it; `None` when it is too long for a QR code.
+pub fn qr_svg(text: &str) -> Option<String> {
+    // Byte mode: a Key URI mixes cases, so the numeric and alphanumeric modes never apply.
+    let segments = [qrcodegen::QrSegment::make_bytes(text.as_bytes())];
+    let code = qrcodegen::QrCode::encode_segments(&segments, qrcodegen::QrCodeEcc::Medium).ok()?;
     let size = usize::try_from(code.size()).ok()?;
     Some(draw(size, |x, y| code.get_module(x as i32, y as i32)))
 }
 
 /// The SVG of a `size` × `size` grid whose dark modules `dark(x, y)` tells.
-fn draw(size: usize, dark: impl Fn(usize, usize) -> bool) -> QrSvg {
-    let mut path = String::new();
+fn draw(size: usize, dark: impl Fn(usize, usize) -> bool) -> String {
+    let side = size + 2 * QUIET_ZONE;
+    let mut svg = format!(
+        "<svg class=\"qr\" viewBox=\"0 0 {side} {side}\" role=\"img\" aria-label=\"QR code of the key, for your authenticator app\"><path d=\""
+    );
     for y in 0..size {
         let mut x = 0;
         while x < size {
@@ -115,14 +148,11 @@ fn draw(size: usize, dark: impl Fn(usize, usize) -> bool) -> QrSvg {
             }
             let (left, top) = (start + QUIET_ZONE, y + QUIET_ZONE);
             // Writing to a String cannot fail.
-            let _ = write!(path, "M{left} {top}h{}v1H{left}z", x - start);
+            let _ = write!(svg, "M{left} {top}h{}v1H{left}z", x - start);
         }
     }
-    let side = size + 2 * QUIET_ZONE;
-    QrSvg {
-        view_box: format!("0 0 {side} {side}"),
-        path,
-    }
+    svg.push_str("\"/></svg>");
+    svg
 }
 
 #[cfg(test)]
@@ -204,35 +234,60 @@ mod tests {
         }
     }
 
+    const SVG_START: &str = "<svg class=\"qr\" viewBox=\"0 0 11 11\" role=\"img\" aria-label=\"QR code of the key, for your authenticator app\"><path d=\"";
+
     #[test]
     fn runs_of_dark_modules_become_one_path() {
         // A 3 × 2 grid: row 0 dark-dark-light, row 1 light-dark-dark.
         let grid = [[true, true, false], [false, true, true]];
         let svg = draw(3, |x, y| grid.get(y).is_some_and(|row| row[x]));
-        assert_eq!(svg.view_box, "0 0 11 11");
-        assert_eq!(svg.path, "M4 4h2v1H4zM5 5h2v1H5z");
+        assert_eq!(svg, format!("{SVG_START}M4 4h2v1H4zM5 5h2v1H5z\"/></svg>"));
+    }
+
+    /// The path of a QR code's SVG, and its side in modules without the quiet zone.
+    fn path_and_size(svg: &str) -> (&str, usize) {
+        let view_box = svg.split("viewBox=\"0 0 ").nth(1).unwrap();
+        let side: usize = view_box.split(' ').next().unwrap().parse().unwrap();
+        let path = svg
+            .split(" d=\"")
+            .nth(1)
+            .unwrap()
+            .trim_end_matches("\"/></svg>");
+        (path, side - 2 * QUIET_ZONE)
     }
 
     #[test]
     fn a_key_uri_fits_in_a_qr_code_with_its_finder_patterns() {
-        let uri = secret().otpauth_uri(APP_NAME, "demo");
-        let svg = qr_svg(&uri).unwrap();
-        let side: usize = svg.view_box.rsplit(' ').next().unwrap().parse().unwrap();
-        let size = side - 2 * QUIET_ZONE;
+        let svg = qr_svg(&secret().otpauth_uri(APP_NAME, "demo")).unwrap();
+        let (path, size) = path_and_size(&svg);
         assert_eq!((size - 17) % 4, 0, "a QR code's side is 17 + 4 × version");
         assert!(size >= 29, "{size}: 86 bytes need version 3 or more");
         // The top-left finder pattern: a 7-module run on its first row, at the quiet zone.
-        assert!(svg.path.starts_with("M4 4h7v1H4z"), "{}", svg.path);
+        assert!(path.starts_with("M4 4h7v1H4z"), "{path}");
         // And the top-right one on the same row.
         let right = size - 7 + QUIET_ZONE;
-        assert!(
-            svg.path.contains(&format!("M{right} 4h7v1H{right}z")),
-            "{}",
-            svg.path
-        );
+        assert!(path.contains(&format!("M{right} 4h7v1H{right}z")), "{path}");
         assert!(
             qr_svg(&"x".repeat(3000)).is_none(),
             "too long for a QR code"
         );
+    }
+
+    #[test]
+    fn the_setup_shows_the_qr_code_the_key_and_the_escaped_account() {
+        let html = secret().setup_html("<b>jane</b> & co");
+        assert!(html.contains("<svg class=\"qr\" viewBox="), "{html}");
+        assert!(
+            html.contains(
+                "<code id=\"totp-secret\">JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP</code>"
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains("Account &lt;b&gt;jane&lt;/b&gt; &amp; co, issuer cognito-spa,"),
+            "{html}"
+        );
+        assert!(!html.contains("<b>"), "{html}");
+        assert_eq!(escape_html("a\"b"), "a&quot;b");
     }
 }

@@ -193,17 +193,10 @@ impl IdpError {
             message: message.to_owned(),
         }
     }
-
-    /// Whether Cognito refused because the access token had expired: one refresh and one retry
-    /// may help (the browser's clock may be behind Cognito's).
-    pub fn token_expired(&self) -> bool {
-        matches!(self, IdpError::Refused { kind, message }
-            if kind == "NotAuthorizedException" && message == "Access Token has expired")
-    }
 }
 
 /// Reads an answer as AWS's SDKs do: a 2xx is the operation's JSON object (an empty body
-/// counts as `{}`); anything else is an error whose type is `__type` (or `code`) with any
+/// counts as `{}`); anything else is an error whose type is `__type` (or `code`) with a
 /// `namespace#` prefix dropped, else the `x-amzn-ErrorType` header up to a `:`; its text is
 /// `message` (or `Message`).
 pub fn read_answer(status: u16, error_type: Option<&str>, text: &str) -> Result<Value, IdpError> {
@@ -225,7 +218,7 @@ pub fn read_answer(status: u16, error_type: Option<&str>, text: &str) -> Result<
         })
     };
     let kind = field(["__type", "code"])
-        .and_then(|kind| kind.rsplit('#').next())
+        .map(|kind| kind.split_once('#').map_or(kind, |(_, name)| name))
         .or_else(|| error_type.and_then(|header| header.split(':').next()))
         .map(str::trim)
         .filter(|kind| !kind.is_empty());
@@ -275,16 +268,13 @@ impl MfaStatus {
 }
 
 /// Reads AssociateSoftwareToken's answer: the new secret.
-pub fn secret_from(answer: Value) -> Result<TotpSecret, IdpError> {
-    let Value::Object(mut answer) = answer else {
-        return Err(IdpError::Unexpected("a JSON object"));
-    };
-    match answer.remove("SecretCode") {
-        Some(Value::String(code)) => {
-            TotpSecret::new(code).ok_or(IdpError::Unexpected("a SecretCode of 16 letters or more"))
-        }
-        _ => Err(IdpError::Unexpected("SecretCode")),
-    }
+pub fn secret_from(answer: &Value) -> Result<TotpSecret, IdpError> {
+    let code = answer
+        .get("SecretCode")
+        .and_then(Value::as_str)
+        .ok_or(IdpError::Unexpected("SecretCode"))?;
+    TotpSecret::new(code.to_owned())
+        .ok_or(IdpError::Unexpected("a SecretCode of 16 letters or more"))
 }
 
 /// Reads VerifySoftwareToken's answer: `Status: "SUCCESS"`, or the code did not match.
@@ -494,15 +484,6 @@ mod tests {
     }
 
     #[test]
-    fn only_an_expired_token_is_worth_a_refresh() {
-        let expired = IdpError::refused("NotAuthorizedException", "Access Token has expired");
-        assert!(expired.token_expired());
-        let revoked = IdpError::refused("NotAuthorizedException", "Access Token has been revoked");
-        assert!(!revoked.token_expired());
-        assert!(!IdpError::Status(401).token_expired());
-    }
-
-    #[test]
     fn get_user_tells_the_authenticators_state() {
         let status = MfaStatus::from_get_user(&json!({
             "Username": "demo",
@@ -544,14 +525,14 @@ mod tests {
     #[test]
     fn the_secret_code_is_taken_from_associate() {
         let secret =
-            secret_from(json!({"SecretCode": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"})).unwrap();
+            secret_from(&json!({"SecretCode": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"})).unwrap();
         assert_eq!(secret.grouped().len(), 39);
         assert_eq!(
-            secret_from(json!({"SecretCode": "short"})).unwrap_err(),
+            secret_from(&json!({"SecretCode": "short"})).unwrap_err(),
             IdpError::Unexpected("a SecretCode of 16 letters or more")
         );
         assert_eq!(
-            secret_from(json!({})).unwrap_err(),
+            secret_from(&json!({})).unwrap_err(),
             IdpError::Unexpected("SecretCode")
         );
     }

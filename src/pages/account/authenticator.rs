@@ -4,335 +4,334 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use super::{Outcome, begin, finish, outcome_view};
-use crate::auth::{AuthState, use_auth};
-use crate::components::Problem;
-use crate::idp::totp::{self, APP_NAME, TotpSecret};
+use serde_json::Value;
+
+use super::{Card, field, not_sent, submitted};
+use crate::idp::totp::{self, TotpSecret};
 use crate::idp::wire::{self, MfaStatus};
-use crate::idp::{self, Operation, Request, Trouble};
+use crate::idp::{Operation, Request, Trouble};
 
 /// A setup under way. It holds the only copy of the secret, which leaves memory with it when
 /// the setup ends or is cancelled.
-struct Setup {
+pub struct Setup {
     secret: TotpSecret,
     /// VerifySoftwareToken took the first code; only SetUserMFAPreference is left.
     verified: bool,
+    /// What GetUser said before, to go back to on Cancel; its username labels the account.
+    before: MfaStatus,
 }
 
 const TURNED_ON: &str = "Your authenticator app is set up and turned on. From your next sign-in, the sign-in page asks for its 6-digit code after your password. Browsers and devices signed in now stay signed in.";
 const TURNED_OFF: &str = "The authenticator app is turned off: signing in needs only your password now. You may delete its entry in the app; to use one again, set it up anew.";
 
+/// Where the card stands.
+pub enum Stage {
+    /// GetUser is out.
+    Reading,
+    /// GetUser failed; the card's outcome says why.
+    Unread,
+    /// What GetUser said.
+    Read(MfaStatus),
+    /// Asking whether to turn the authenticator off.
+    AskingOff(MfaStatus),
+    /// Setting one up.
+    SettingUp(Setup),
+}
+
+/// What a button under the status does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Reads the status again.
+    Retry,
+    /// Starts a setup (AssociateSoftwareToken).
+    Start,
+    /// Asks whether to turn the authenticator off.
+    AskTurnOff,
+    /// Turns it off (SetUserMFAPreference), confirmed.
+    TurnOff,
+    /// Keeps it after all; also cancels a setup.
+    Keep,
+}
+
+/// The status (as HTML) and the buttons under it, primary first.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Controls {
+    /// What is set up, or the question before turning it off.
+    pub html: &'static str,
+    /// The primary button.
+    pub primary: Option<(&'static str, Action)>,
+    /// The other button.
+    pub secondary: Option<(&'static str, Action)>,
+}
+
+/// What the card shows outside a setup (whose form is drawn instead).
+pub fn controls(stage: &Stage) -> Controls {
+    let (html, primary, secondary) = match stage {
+        Stage::Reading | Stage::SettingUp(_) => (
+            "<p class=\"muted\">Reading your account's settings…</p>",
+            None,
+            None,
+        ),
+        Stage::Unread => (
+            "<p>Your account's settings could not be read.</p>",
+            Some(("Try again", Action::Retry)),
+            None,
+        ),
+        Stage::AskingOff(_) => (
+            "<p class=\"notice-title\">Turn off the authenticator app?</p><p>Signing in will then ask only for your password, so anyone who learns it can sign in as you. A user pool that requires MFA refuses this.</p>",
+            Some(("Turn it off", Action::TurnOff)),
+            Some(("Keep it", Action::Keep)),
+        ),
+        Stage::Read(mfa) if mfa.totp_enabled => (
+            if mfa.totp_preferred {
+                "<p>An authenticator app is set up and preferred: signing in asks for its code after your password.</p>"
+            } else {
+                "<p>An authenticator app is set up: signing in asks for its code after your password.</p>"
+            },
+            Some(("Replace it with a new one", Action::Start)),
+            Some(("Turn it off…", Action::AskTurnOff)),
+        ),
+        Stage::Read(_) => (
+            "<p>No authenticator app is set up: signing in needs only your password.</p>",
+            Some(("Set up an authenticator app", Action::Start)),
+            None,
+        ),
+    };
+    Controls {
+        html,
+        primary,
+        secondary,
+    }
+}
+
+/// The stage after `action` was pressed in `stage`, for the actions that send nothing.
+pub fn after(stage: Stage, action: Action) -> Stage {
+    match (stage, action) {
+        (Stage::Read(mfa), Action::AskTurnOff) => Stage::AskingOff(mfa),
+        (Stage::AskingOff(mfa), Action::Keep) => Stage::Read(mfa),
+        (Stage::SettingUp(setup), Action::Keep) => Stage::Read(setup.before),
+        (stage, _) => stage,
+    }
+}
+
 #[component]
 pub fn Authenticator() -> impl IntoView {
-    let auth = use_auth();
-    // None while GetUser is out.
-    let status: RwSignal<Option<Result<MfaStatus, Trouble>>> = RwSignal::new(None);
-    let setup: RwSignal<Option<Setup>> = RwSignal::new(None);
-    let setting_up = Memo::new(move |_| setup.with(Option::is_some));
-    let confirming_off = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let outcome: Outcome = RwSignal::new(None);
-    let code = RwSignal::new(String::new());
-    let device = RwSignal::new(String::new());
-    let code_error = RwSignal::new(None::<&'static str>);
+    let card = Card::new();
+    let stage = RwSignal::new(Stage::Reading);
 
-    let load = move || {
-        status.set(None);
-        spawn_local(async move {
-            let read = idp::call(auth, Request::GetUser).await.and_then(|answer| {
-                MfaStatus::from_get_user(&answer)
-                    .map_err(|error| idp::explained(auth, Operation::GetUser, &error))
-            });
-            status.set(Some(read));
-        });
-    };
-    load();
-
-    let start = move |_| {
-        if !begin(busy, outcome) {
-            return;
-        }
-        confirming_off.set(false);
-        spawn_local(async move {
-            let operation = Operation::AssociateSoftwareToken;
-            let started = idp::call(auth, Request::AssociateSoftwareToken)
-                .await
-                .and_then(|answer| {
-                    wire::secret_from(answer)
-                        .map_err(|error| idp::explained(auth, operation, &error))
-                });
-            match started {
-                Ok(secret) => {
-                    setup.set(Some(Setup {
-                        secret,
-                        verified: false,
-                    }));
-                    busy.set(false);
+    // Every answer of the card's calls, and what to send next.
+    let apply = move |operation: Operation, answer: Result<Value, Trouble>| -> Option<Request> {
+        let answer = match answer {
+            Ok(answer) => answer,
+            Err(trouble) => {
+                if operation == Operation::GetUser {
+                    stage.set(Stage::Unread);
                 }
-                Err(trouble) => finish(busy, outcome, Err(trouble)),
-            }
-        });
-    };
-    let cancel = move |_| {
-        setup.set(None);
-        code.set(String::new());
-        code_error.set(None);
-        outcome.set(None);
-    };
-    let confirm = move |event: SubmitEvent| {
-        event.prevent_default();
-        let verified = setup.with_untracked(|setup| setup.as_ref().map(|setup| setup.verified));
-        let code_text = match (verified, totp::check_code(&code.get_untracked())) {
-            (None, _) => return,
-            (Some(true), _) => String::new(),
-            (Some(false), Ok(code_text)) => code_text,
-            (Some(false), Err(problem)) => {
-                code_error.set(Some(problem));
-                return;
+                card.show(Err(trouble));
+                return None;
             }
         };
-        code_error.set(None);
-        if !begin(busy, outcome) {
-            return;
-        }
-        let device_name = device.get_untracked();
-        spawn_local(async move {
-            if verified == Some(false) {
-                let checked = idp::call(
-                    auth,
-                    Request::VerifySoftwareToken {
-                        code: code_text,
-                        device_name,
-                    },
-                )
-                .await
-                .and_then(|answer| {
-                    wire::verified(&answer).map_err(|error| {
-                        idp::explained(auth, Operation::VerifySoftwareToken, &error)
-                    })
+        let read = match operation {
+            Operation::GetUser => {
+                MfaStatus::from_get_user(&answer).map(|mfa| stage.set(Stage::Read(mfa)))
+            }
+            Operation::AssociateSoftwareToken => wire::secret_from(&answer).map(|secret| {
+                stage.update(|stage| {
+                    if let Stage::Read(before) = std::mem::replace(stage, Stage::Reading) {
+                        *stage = Stage::SettingUp(Setup {
+                            secret,
+                            verified: false,
+                            before,
+                        });
+                    }
                 });
-                if let Err(trouble) = checked {
-                    return finish(busy, outcome, Err(trouble));
-                }
-                setup.update(|setup| {
-                    if let Some(setup) = setup {
+            }),
+            Operation::VerifySoftwareToken => wire::verified(&answer).map(|()| {
+                // Not drawn anew: the form stays as it is while the authenticator is turned on.
+                stage.update_untracked(|stage| {
+                    if let Stage::SettingUp(setup) = stage {
                         setup.verified = true;
                     }
                 });
+            }),
+            Operation::TurnOnTotp | Operation::TurnOffTotp => {
+                // The secret, if any, leaves memory here.
+                stage.set(Stage::Reading);
+                card.show(Ok(if operation == Operation::TurnOnTotp {
+                    TURNED_ON
+                } else {
+                    TURNED_OFF
+                }));
+                return Some(Request::GetUser);
             }
-            let turned_on = idp::call(auth, Request::SetTotp { enabled: true }).await;
-            if turned_on.is_ok() {
-                setup.set(None);
-                code.set(String::new());
-                load();
+            Operation::ChangePassword | Operation::GlobalSignOut => Ok(()),
+        };
+        match read {
+            Err(error) => card.show(Err(card.explained(operation, &error))),
+            Ok(()) if operation == Operation::VerifySoftwareToken => {
+                return Some(Request::SetTotp { enabled: true });
             }
-            finish(busy, outcome, turned_on.map(|_| TURNED_ON));
-        });
-    };
-    let turn_off = move |_| {
-        if !begin(busy, outcome) {
-            return;
+            Ok(()) => {}
         }
-        spawn_local(async move {
-            let turned_off = idp::call(auth, Request::SetTotp { enabled: false }).await;
-            confirming_off.set(false);
-            if turned_off.is_ok() {
-                load();
-            }
-            finish(busy, outcome, turned_off.map(|_| TURNED_OFF));
+        None
+    };
+    card.run(Request::GetUser, apply);
+
+    let act = move |action: Action| match action {
+        Action::Retry => card.run(Request::GetUser, apply),
+        Action::Start => card.run(Request::AssociateSoftwareToken, apply),
+        Action::TurnOff => card.run(Request::SetTotp { enabled: false }, apply),
+        Action::AskTurnOff | Action::Keep => {
+            card.clear();
+            stage.update(|stage| *stage = after(std::mem::replace(stage, Stage::Reading), action));
+        }
+    };
+    let confirm = move |event: SubmitEvent| {
+        let Some((_, fields)) = submitted(&event) else {
+            return;
+        };
+        let verified = stage.with_untracked(|stage| match stage {
+            Stage::SettingUp(setup) => Some(setup.verified),
+            _ => None,
         });
+        let request = match (verified, totp::check_code(&field(&fields, "code"))) {
+            (None, _) => return,
+            // Verified already (turning it on failed): the code is not needed again.
+            (Some(true), _) => Request::SetTotp { enabled: true },
+            (Some(false), Err(problem)) => return card.show(not_sent(problem)),
+            (Some(false), Ok(code)) => Request::VerifySoftwareToken {
+                code,
+                device_name: field(&fields, "device"),
+            },
+        };
+        card.run(request, apply);
     };
 
-    let state = move || match status.get() {
-        None => view! { <p class="muted">"Reading your account's settings…"</p> }.into_any(),
-        Some(Err(Trouble { summary, advice })) => view! {
-            <Problem title=summary detail=advice>
-                <button class="button" type="button" on:click=move |_| load()>
-                    "Try again"
-                </button>
-            </Problem>
-        }
-        .into_any(),
-        Some(Ok(mfa)) => {
-            let text = match (mfa.totp_enabled, mfa.totp_preferred) {
-                (true, true) => {
-                    "An authenticator app is set up and preferred: signing in asks for its code after your password."
-                }
-                (true, false) => {
-                    "An authenticator app is set up: signing in asks for its code after your password."
-                }
-                (false, _) => {
-                    "No authenticator app is set up: signing in needs only your password."
-                }
-            };
-            let actions = (!setting_up.get() && !confirming_off.get()).then(|| {
-                let label = if mfa.totp_enabled {
-                    "Replace it with a new one"
-                } else {
-                    "Set up an authenticator app"
-                };
-                view! {
+    // The setup's form, drawn once per setup, or the status and its buttons.
+    let body = move || {
+        let setup_html = stage.with(|stage| match stage {
+            Stage::SettingUp(setup) => Some(setup.secret.setup_html(&setup.before.username)),
+            _ => None,
+        });
+        if let Some(html) = setup_html {
+            return view! {
+                <form class="stack" on:submit=confirm>
+                    <div inner_html=html></div>
+                    <label>
+                        "Name of this authenticator (optional)"
+                        <input name="device" autocomplete="off" />
+                    </label>
+                    <label>
+                        "Code" <input name="code" inputmode="numeric" autocomplete="one-time-code" />
+                    </label>
                     <div class="actions">
-                        <button
-                            class="button button-primary"
-                            type="button"
-                            aria-disabled=move || busy.get().to_string()
-                            on:click=start
-                        >
-                            {label}
-                        </button>
-                        {mfa
-                            .totp_enabled
-                            .then(|| {
-                                view! {
-                                    <button
-                                        class="button"
-                                        type="button"
-                                        on:click=move |_| confirming_off.set(true)
-                                    >
-                                        "Turn it off…"
-                                    </button>
-                                }
-                            })}
-                    </div>
-                }
-            });
-            view! {
-                <p id="totp-status">{text}</p>
-                {actions}
-            }
-            .into_any()
-        }
-    };
-    let confirmation = move || {
-        confirming_off.get().then(|| {
-            view! {
-                <div class="notice" role="group" aria-labelledby="turn-off-heading">
-                    <p id="turn-off-heading" class="notice-title">
-                        "Turn off the authenticator app?"
-                    </p>
-                    <p>
-                        "Signing in will then ask only for your password, so anyone who learns "
-                        "it can sign in as you. A user pool that requires MFA refuses this."
-                    </p>
-                    <div class="actions">
-                        <button
-                            class="button button-primary"
-                            type="button"
-                            aria-disabled=move || busy.get().to_string()
-                            on:click=turn_off
-                        >
-                            "Turn it off"
-                        </button>
-                        <button
-                            class="button"
-                            type="button"
-                            on:click=move |_| confirming_off.set(false)
-                        >
-                            "Keep it"
-                        </button>
-                    </div>
-                </div>
-            }
-        })
-    };
-    let setup_form = move || {
-        setting_up.get().then(|| {
-            let account = status.with_untracked(|status| match status {
-                Some(Ok(mfa)) => mfa.username.clone(),
-                _ => auth.state().with_untracked(|state| match state {
-                    AuthState::SignedIn(session) => session.username().to_owned(),
-                    _ => String::new(),
-                }),
-            });
-            let (key, qr) = setup.with_untracked(|setup| {
-                setup.as_ref().map_or_else(Default::default, |setup| {
-                    let uri = setup.secret.otpauth_uri(APP_NAME, &account);
-                    (setup.secret.grouped(), totp::qr_svg(&uri))
-                })
-            });
-            let verified = move || setup.with(|setup| setup.as_ref().is_some_and(|s| s.verified));
-            view! {
-                <form class="setup stack" on:submit=confirm>
-                    <h3>"1. Add this account to your authenticator app"</h3>
-                    <p>
-                        "Scan the QR code with the app (Google Authenticator, Microsoft "
-                        "Authenticator, 1Password, …), or type the key into it by hand."
-                    </p>
-                    {qr
-                        .map(|qr| {
-                            view! {
-                                <svg
-                                    class="qr"
-                                    viewBox=qr.view_box
-                                    role="img"
-                                    aria-label="QR code of the key, for your authenticator app"
-                                    shape-rendering="crispEdges"
-                                >
-                                    <path d=qr.path></path>
-                                </svg>
-                            }
-                        })}
-                    <p>
-                        "Key: " <code id="totp-secret" class="secret">{key}</code> <br />
-                        <span class="muted">
-                            "Account " {account} ", issuer " {APP_NAME}
-                            ", time-based, 6 digits every 30 seconds."
-                        </span>
-                    </p>
-                    <h3>"2. Type the code the app shows"</h3>
-                    <label for="totp-device">"Name of this authenticator (optional)"</label>
-                    <input
-                        id="totp-device"
-                        type="text"
-                        autocomplete="off"
-                        prop:value=device
-                        on:input:target=move |event| device.set(event.target().value())
-                    />
-                    <label for="totp-code">"Code"</label>
-                    <input
-                        id="totp-code"
-                        type="text"
-                        inputmode="numeric"
-                        autocomplete="one-time-code"
-                        aria-invalid=move || code_error.get().is_some().to_string()
-                        aria-describedby="totp-code-error"
-                        prop:value=code
-                        on:input:target=move |event| code.set(event.target().value())
-                    />
-                    <p id="totp-code-error" class="field-error" aria-live="polite">
-                        {move || code_error.get()}
-                    </p>
-                    <p class="muted">
-                        "Once it is on, every sign-in asks for a code from this app after the "
-                        "password; keep the app, or you will need an administrator to get in."
-                    </p>
-                    <div class="actions">
-                        <button
-                            class="button button-primary"
-                            type="submit"
-                            aria-disabled=move || busy.get().to_string()
-                        >
-                            {move || if verified() { "Turn it on" } else { "Check the code and turn it on" }}
-                        </button>
-                        <button class="button" type="button" on:click=cancel>
+                        <button class="button button-primary">"Turn it on"</button>
+                        <button class="button" type="button" on:click=move |_| act(Action::Keep)>
                             "Cancel"
                         </button>
                     </div>
                 </form>
             }
-        })
+            .into_any();
+        }
+        let Controls {
+            html,
+            primary,
+            secondary,
+        } = stage.with(controls);
+        view! {
+            <div id="totp-status" inner_html=html></div>
+            <div class="actions">
+                {primary
+                    .map(|(label, action)| {
+                        view! {
+                            <button class="button button-primary" on:click=move |_| act(action)>
+                                {label}
+                            </button>
+                        }
+                    })}
+                {secondary
+                    .map(|(label, action)| {
+                        view! {
+                            <button class="button" on:click=move |_| act(action)>
+                                {label}
+                            </button>
+                        }
+                    })}
+            </div>
+        }
+        .into_any()
     };
+    card.section("Authenticator app", body)
+}
 
-    view! {
-        <section class="card" aria-labelledby="authenticator-heading">
-            <h2 id="authenticator-heading">"Authenticator app"</h2>
-            {state}
-            {outcome_view(outcome)}
-            {confirmation}
-            {setup_form}
-        </section>
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(totp_enabled: bool, totp_preferred: bool) -> MfaStatus {
+        MfaStatus {
+            username: "demo".into(),
+            totp_enabled,
+            totp_preferred,
+        }
+    }
+
+    #[test]
+    fn without_an_authenticator_one_can_be_set_up() {
+        let controls = controls(&Stage::Read(status(false, false)));
+        assert!(controls.html.contains("No authenticator app is set up"));
+        assert_eq!(
+            controls.primary,
+            Some(("Set up an authenticator app", Action::Start))
+        );
+        assert_eq!(controls.secondary, None);
+    }
+
+    #[test]
+    fn an_authenticator_can_be_replaced_or_turned_off_after_a_confirmation() {
+        let set_up = controls(&Stage::Read(status(true, true)));
+        assert!(set_up.html.contains("set up and preferred"), "{set_up:?}");
+        assert_eq!(
+            set_up.primary,
+            Some(("Replace it with a new one", Action::Start))
+        );
+        assert_eq!(set_up.secondary, Some(("Turn it off…", Action::AskTurnOff)));
+        assert!(
+            !controls(&Stage::Read(status(true, false)))
+                .html
+                .contains("preferred")
+        );
+
+        let asking = after(Stage::Read(status(true, true)), Action::AskTurnOff);
+        let asked = controls(&asking);
+        assert!(
+            asked.html.contains("Turn off the authenticator app?"),
+            "{asked:?}"
+        );
+        assert_eq!(asked.primary, Some(("Turn it off", Action::TurnOff)));
+        assert_eq!(asked.secondary, Some(("Keep it", Action::Keep)));
+        assert_eq!(controls(&after(asking, Action::Keep)), set_up);
+    }
+
+    #[test]
+    fn cancelling_a_setup_goes_back_and_drops_the_secret() {
+        let setup = Setup {
+            secret: TotpSecret::new("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP".into()).unwrap(),
+            verified: false,
+            before: status(false, false),
+        };
+        let back = after(Stage::SettingUp(setup), Action::Keep);
+        assert!(matches!(&back, Stage::Read(mfa) if *mfa == status(false, false)));
+    }
+
+    #[test]
+    fn reading_offers_nothing_and_a_failed_read_offers_a_retry() {
+        assert_eq!(controls(&Stage::Reading).primary, None);
+        assert_eq!(
+            controls(&Stage::Unread).primary,
+            Some(("Try again", Action::Retry))
+        );
     }
 }

@@ -1,14 +1,13 @@
 //! The password card: ChangePassword with the current password, the new one and its
-//! confirmation. What was typed is cleared once the password has changed.
+//! confirmation, read from the submitted form. What was typed is cleared once the password has
+//! changed.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use super::{Outcome, begin, finish, outcome_view};
-use crate::auth::{AuthState, use_auth};
+use super::{Card, field, not_sent, submitted};
+use crate::idp::Request;
 use crate::idp::wire::Password;
-use crate::idp::{self, Request};
 
 const CHANGED: &str = "Your password is changed. Use the new one the next time you sign in; this tab stays signed in.";
 
@@ -30,86 +29,50 @@ pub fn check_form(current: &str, new: &str, confirmation: &str) -> Result<(), &'
 
 #[component]
 pub fn ChangePassword() -> impl IntoView {
-    let auth = use_auth();
-    let username = auth.state().with_untracked(|state| match state {
-        AuthState::SignedIn(session) => session.username().to_owned(),
-        _ => String::new(),
-    });
-    let busy = RwSignal::new(false);
-    let outcome: Outcome = RwSignal::new(None);
-    let form_error = RwSignal::new(None::<&'static str>);
-    let current = RwSignal::new(String::new());
-    let new = RwSignal::new(String::new());
-    let confirmation = RwSignal::new(String::new());
-
+    let card = Card::new();
     let submit = move |event: SubmitEvent| {
-        event.prevent_default();
-        let checked = current.with_untracked(|current| {
-            new.with_untracked(|new| {
-                confirmation.with_untracked(|confirmation| check_form(current, new, confirmation))
-            })
-        });
-        form_error.set(checked.err());
-        if checked.is_err() || !begin(busy, outcome) {
+        let Some((form, fields)) = submitted(&event) else {
             return;
+        };
+        let (current, new) = (field(&fields, "current"), field(&fields, "new"));
+        if let Err(problem) = check_form(&current, &new, &field(&fields, "confirm")) {
+            return card.show(not_sent(problem));
         }
         let request = Request::ChangePassword {
-            previous: Password::new(current.get_untracked()),
-            proposed: Password::new(new.get_untracked()),
+            previous: Password::new(current),
+            proposed: Password::new(new),
         };
-        spawn_local(async move {
-            let changed = idp::call(auth, request).await;
-            if changed.is_ok() {
-                for field in [current, new, confirmation] {
-                    field.set(String::new());
-                }
+        card.run(request, move |_, answer| {
+            if answer.is_ok() {
+                // Nothing typed stays on the page.
+                form.reset();
             }
-            finish(busy, outcome, changed.map(|_| CHANGED));
+            card.show(answer.map(|_| CHANGED));
+            None
         });
     };
-    // One labelled password field bound to `value`.
-    let field = move |id: &'static str,
-                      label: &'static str,
-                      autocomplete: &'static str,
-                      value: RwSignal<String>| {
-        view! {
-            <label for=id>{label}</label>
-            <input
-                id=id
-                type="password"
-                autocomplete=autocomplete
-                aria-describedby="password-error"
-                prop:value=value
-                on:input:target=move |event| value.set(event.target().value())
-            />
-        }
-    };
 
-    view! {
-        <section class="card" aria-labelledby="password-heading">
-            <h2 id="password-heading">"Password"</h2>
+    card.section(
+        "Password",
+        view! {
             <form class="stack" on:submit=submit>
-                // For password managers: whose password this is.
-                <input type="text" autocomplete="username" prop:value=username readonly hidden />
-                {field("current-password", "Current password", "current-password", current)}
-                {field("new-password", "New password", "new-password", new)}
-                {field("confirm-password", "New password again", "new-password", confirmation)}
-                <p id="password-error" class="field-error" aria-live="polite">
-                    {move || form_error.get()}
-                </p>
-                {outcome_view(outcome)}
+                <label>
+                    "Current password"
+                    <input name="current" type="password" autocomplete="current-password" />
+                </label>
+                <label>
+                    "New password" <input name="new" type="password" autocomplete="new-password" />
+                </label>
+                <label>
+                    "New password again"
+                    <input name="confirm" type="password" autocomplete="new-password" />
+                </label>
                 <div class="actions">
-                    <button
-                        class="button button-primary"
-                        type="submit"
-                        aria-disabled=move || busy.get().to_string()
-                    >
-                        {move || if busy.get() { "Changing…" } else { "Change the password" }}
-                    </button>
+                    <button class="button button-primary">"Change the password"</button>
                 </div>
             </form>
-        </section>
-    }
+        },
+    )
 }
 
 #[cfg(test)]
