@@ -1,6 +1,6 @@
 //! The application shell: loads `/config.json`, provides the auth context, and routes.
 
-use leptos::{either::Either, ev::MouseEvent, html, prelude::*};
+use leptos::{ev::MouseEvent, html, prelude::*};
 use leptos_router::{
     StaticSegment,
     components::{A, ProtectedRoute, Route, Router, Routes},
@@ -9,7 +9,7 @@ use leptos_router::{
 
 use crate::auth::{provide_auth, use_auth};
 use crate::components::time::provide_clock;
-use crate::components::{ConfigErrorPage, PageSkeleton, SessionCorner, SigningOut};
+use crate::components::{ConfigErrorPage, PageSkeleton, SessionCorner, Task};
 use crate::config::{self, AppConfig};
 use crate::pages::{
     AccountSecurity, ApiConsole, Callback, Home, NotFound, Profile, SignIn, SignedOut,
@@ -129,16 +129,11 @@ pub fn sign_in_path(return_to: &str) -> String {
 /// The root component: config first, then the shell, or a page saying what is wrong with it.
 #[component]
 pub fn App() -> impl IntoView {
-    let config = LocalResource::new(config::load);
-    view! {
-        <Suspense fallback=|| view! { <ShellSkeleton /> }>
-            {move || Suspend::new(async move {
-                match config.await {
-                    Ok(config) => Either::Left(view! { <Shell config /> }),
-                    Err(error) => Either::Right(view! { <ConfigErrorPage error /> }),
-                }
-            })}
-        </Suspense>
+    let config = Task::started(config::load());
+    move || match config.outcome() {
+        None => view! { <ShellSkeleton /> }.into_any(),
+        Some(Ok(config)) => view! { <Shell config /> }.into_any(),
+        Some(Err(error)) => view! { <ConfigErrorPage error /> }.into_any(),
     }
 }
 
@@ -161,7 +156,6 @@ fn ShellSkeleton() -> impl IntoView {
 #[component]
 fn Shell(config: AppConfig) -> impl IntoView {
     let auth = provide_auth(config);
-    let signing_out = SigningOut::provide();
     provide_clock();
     let main_ref = NodeRef::<html::Main>::new();
     // The router would treat `#main` as a navigation to `/`; move focus ourselves instead.
@@ -171,15 +165,8 @@ fn Shell(config: AppConfig) -> impl IntoView {
             _ = main.focus();
         }
     };
-    // While signing out, the protected pages wait for the trip to /logout instead of
-    // sending the visitor to sign in again.
-    let signed_in = move || {
-        if signing_out.get() {
-            None
-        } else {
-            auth.signed_in()
-        }
-    };
+    // While signing out (or in), the protected pages wait instead of sending the visitor on.
+    let signed_in = move || auth.signed_in();
 
     view! {
         <Router>

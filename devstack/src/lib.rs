@@ -4,7 +4,7 @@
 //!
 //! | listener | default | serves |
 //! |----------|---------|--------|
-//! | cognito  | `http://localhost:9229` | `/oauth2/authorize`, `/login`, `/oauth2/token`, `/oauth2/userInfo`, `/oauth2/revoke`, `/logout`, `/<pool>/.well-known/{openid-configuration,jwks.json}`, `POST /` (`InitiateAuth`) |
+//! | cognito  | `http://localhost:9229` | `/oauth2/authorize`, the managed login pages (`/login`, `/signup`, `/forgotPassword`, ...), `/devstack/mailbox`, `/oauth2/token`, `/oauth2/userInfo`, `/oauth2/revoke`, `/logout`, `/<pool>/.well-known/{openid-configuration,jwks.json}`, `POST /` (the identity-provider JSON API) |
 //! | api      | `http://localhost:3000` | the routes of `[api]`, behind the JWT authorizer and CORS |
 //! | spa      | `http://localhost:8080` | Trunk's `dist/` with index.html fallback, `/config.json`, CSP |
 //!
@@ -29,6 +29,7 @@
 //! let token_endpoint = stack.cognito_url().join("oauth2/token")?;
 //! let issuer = stack.issuer(); // "<cognito_url>/us-east-1_DevStack01"
 //! stack.clock().advance(std::time::Duration::from_secs(301)); // expire codes without sleeping
+//! let codes = stack.mailbox(); // what the pool "e-mailed": sign-up codes, invitations, ...
 //! stack.shutdown().await;
 //! # Ok(()) }
 //! ```
@@ -77,9 +78,12 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use url::Url;
 
+pub use accounts::{Mail, MailKind, TotpSecret};
 pub use clock::Clock;
 pub use config::{Config, ConfigError};
 pub use spa::{SpaRuntimeConfig, content_security_policy};
+// The app clients' AuthSessionValidity; infra/template.yaml is checked against it.
+pub use accounts::CHALLENGE_LIFETIME_SECS;
 
 /// The default address of the Cognito side (hosted UI and issuer).
 pub const DEFAULT_COGNITO_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9229);
@@ -271,6 +275,7 @@ pub struct Stack {
     spa_url: Url,
     issuer: String,
     clock: Clock,
+    cognito: Arc<cognito::CognitoState>,
     stop: watch::Sender<bool>,
     servers: Vec<JoinHandle<()>>,
 }
@@ -299,6 +304,12 @@ impl Stack {
     /// The stack's clock; advance it to expire codes, sessions and tokens.
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// The mailbox, newest first: what the pool e-mailed (codes, invitations), as
+    /// `GET /devstack/mailbox.json` lists it.
+    pub fn mailbox(&self) -> Vec<Mail> {
+        cognito::mailbox_newest_first(&self.cognito)
     }
 
     /// Stops accepting, lets open requests finish (up to 5 s), then returns.
@@ -365,7 +376,7 @@ pub async fn spawn(
         serve(
             "cognito",
             listeners.cognito,
-            cognito::router(cognito),
+            cognito::router(cognito.clone()),
             stopped.clone(),
         ),
         serve("api", listeners.api, api, stopped.clone()),
@@ -377,6 +388,7 @@ pub async fn spawn(
         spa_url,
         issuer,
         clock,
+        cognito,
         stop,
         servers,
     })

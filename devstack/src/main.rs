@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use devstack::config::MfaConfiguration;
 use devstack::{Addresses, Config, Listeners, StartError};
 
 /// A local stand-in for Amazon Cognito (managed login, OAuth 2.0, JWKS) and an API Gateway HTTP
@@ -58,6 +59,49 @@ async fn main() -> ExitCode {
     }
 }
 
+/// The banner's line on what accounts can do: sign-up, MFA.
+fn account_settings(pool: &devstack::config::UserPoolConfig) -> String {
+    let sign_up = if pool.allow_self_sign_up {
+        "sign-up on (the login page's \"Sign up\" link)"
+    } else {
+        "sign-up off (administrators create users)"
+    };
+    let mfa = match pool.mfa {
+        MfaConfiguration::Off => "MFA OFF",
+        MfaConfiguration::Optional => {
+            "MFA OPTIONAL (users with an authenticator app are asked for its code)"
+        }
+        MfaConfiguration::On => {
+            "MFA ON (every user sets up an authenticator app at the first sign-in)"
+        }
+    };
+    format!("accounts: {sign_up}; {mfa}")
+}
+
+/// The banner's line for an app client: name, id, and what it is for.
+fn client_line(client: &devstack::config::AppClientConfig) -> String {
+    let mut uses = Vec::new();
+    if !client.callback_urls.is_empty() {
+        uses.push("hosted UI, code + PKCE".to_owned());
+    }
+    if client
+        .explicit_auth_flows
+        .iter()
+        .any(|flow| flow == "ALLOW_USER_PASSWORD_AUTH")
+    {
+        uses.push("command line: USER_PASSWORD_AUTH through the JSON API".to_owned());
+    }
+    if uses.is_empty() {
+        uses.push("refresh only".to_owned());
+    }
+    format!(
+        "{}  {}  ({})",
+        client.name,
+        client.client_id,
+        uses.join("; ")
+    )
+}
+
 #[derive(Debug, thiserror::Error)]
 enum RunError {
     #[error(transparent)]
@@ -87,13 +131,22 @@ async fn run(args: Args) -> Result<(), RunError> {
         .users
         .iter()
         .map(|u| {
-            if passwords_shown {
+            let mut line = if passwords_shown {
                 format!("{} / {}", u.username, u.password.expose())
             } else {
                 format!("{} (password from your config)", u.username)
+            };
+            if u.password_is_temporary {
+                line.push_str(" (temporary: a new one is asked for at the first sign-in)");
             }
+            if u.totp_secret.is_some() {
+                line.push_str(" (authenticator app set up)");
+            }
+            line
         })
         .collect();
+    let accounts = account_settings(&config.user_pool);
+    let clients: Vec<String> = config.app_clients.iter().map(client_line).collect();
     let testing = config.testing.clone();
     let spa_built = args.spa_dir.join("index.html").is_file();
     let mut stack = devstack::spawn(config, listeners, Some(args.spa_dir.clone())).await?;
@@ -103,11 +156,23 @@ async fn run(args: Args) -> Result<(), RunError> {
     println!("  hosted UI    {}", stack.cognito_url());
     println!("  issuer       {}", stack.issuer());
     println!("  API          {}", stack.api_url());
+    println!(
+        "  mailbox      {} (the e-mails of sign-up and password-reset codes)",
+        stack
+            .cognito_url()
+            .join("devstack/mailbox")
+            .map_or_else(|_| String::new(), String::from)
+    );
     if !spa_built {
         println!(
             "  (no SPA in {}: run `cargo xtask dev` or `trunk build`)",
             args.spa_dir.display()
         );
+    }
+    println!("{accounts}");
+    println!("app clients:");
+    for client in clients {
+        println!("  {client}");
     }
     println!("users (kept only as argon2 hashes):");
     for user in users {

@@ -147,6 +147,14 @@ fn starts_prints_urls_and_logs_paths_without_query_strings() {
         .trim()
         .to_owned();
     assert!(hosted_ui.starts_with("http://localhost:"), "{hosted_ui}");
+    for line in [
+        format!("  mailbox      {hosted_ui}devstack/mailbox (the e-mails of sign-up and password-reset codes)"),
+        "accounts: sign-up on (the login page's \"Sign up\" link); MFA OPTIONAL (users with an authenticator app are asked for its code)".to_owned(),
+        "  cognito-spa  3n4b5urk1ft4fl3mg5e62d9ado  (hosted UI, code + PKCE)".to_owned(),
+        "  cognito-spa-cli  5fq8cli4devstack0local0cli1  (command line: USER_PASSWORD_AUTH through the JSON API)".to_owned(),
+    ] {
+        assert!(printed.contains(&line), "no {line:?} in {banner}");
+    }
 
     let url = format!("{hosted_ui}oauth2/authorize?client_id=x&code=SECRETCODE&state=SECRETSTATE");
     let status = std::thread::spawn(move || {
@@ -178,10 +186,13 @@ fn starts_prints_urls_and_logs_paths_without_query_strings() {
 
 #[test]
 fn the_banner_warns_of_testing_overrides() {
-    let config = devstack::config::EMBEDDED_DEFAULT.replace(
-        "# token_lifetime_seconds_override = 20",
-        "token_lifetime_seconds_override = 20",
-    );
+    let config = devstack::config::EMBEDDED_DEFAULT
+        .replace(
+            "# token_lifetime_seconds_override = 20",
+            "token_lifetime_seconds_override = 20",
+        )
+        .replace("allow_self_sign_up = true", "allow_self_sign_up = false")
+        .replace("mfa = \"OPTIONAL\"", "mfa = \"ON\"");
     let path = temp_file(&config);
     let (mut child, printed) = start(&["--config", path.to_str().unwrap()]);
     child.kill().unwrap();
@@ -191,6 +202,11 @@ fn the_banner_warns_of_testing_overrides() {
         printed
             .iter()
             .any(|line| line == "testing override: tokens live 20 s — not Cognito's behaviour"),
+        "{printed:?}"
+    );
+    assert!(
+        printed.iter().any(|line| line
+            == "accounts: sign-up off (administrators create users); MFA ON (every user sets up an authenticator app at the first sign-in)"),
         "{printed:?}"
     );
     // A config file's passwords are not printed, even when they are the demo ones.

@@ -584,7 +584,7 @@ async fn an_id_token_with_the_client_as_audience_is_valid_but_lacks_scopes() {
         assert_eq!(
             answer.header("www-authenticate"),
             Some(
-                "Bearer scope=\"api/read\" error=\"insufficient_scope\" error_description=\"expected scopes: [api/read]\""
+                "Bearer scope=\"api/read aws.cognito.signin.user.admin\" error=\"insufficient_scope\" error_description=\"expected scopes: [api/read aws.cognito.signin.user.admin]\""
             )
         );
         answer.assert_request_id();

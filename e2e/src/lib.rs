@@ -14,6 +14,7 @@
 
 pub mod browser;
 pub mod driver;
+mod hosted_ui;
 pub mod scenario;
 
 pub use browser::{Browser, DEADLINE};

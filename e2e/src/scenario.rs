@@ -83,6 +83,12 @@ impl Scenario {
         }
     }
 
+    /// The running stack (its mailbox, its clock); an error once [`Scenario::stop_stack`]
+    /// stopped it.
+    pub fn stack(&self) -> Result<&devstack::Stack> {
+        self.stack.as_ref().context("the stack was stopped")
+    }
+
     /// The SPA's origin, e.g. `http://127.0.0.1:41234/`.
     pub fn spa_url(&self) -> &Url {
         &self.spa_url

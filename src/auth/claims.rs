@@ -96,7 +96,7 @@ pub fn validate_id_token(
     check_token_use(claims, "id", ID_TOKEN)?;
     let (exp, iat) = check_times(claims, expected.now, ID_TOKEN)?;
     if let Some(nonce) = nonce
-        && optional_string(claims, "nonce") != Some(nonce.as_str())
+        && optional_string(claims, "nonce") != Some(nonce.secret())
     {
         return Err(TokenError::NonceMismatch);
     }

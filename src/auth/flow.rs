@@ -38,8 +38,8 @@ pub fn authorize_url(
         .append_pair("client_id", config.client_id.as_str())
         .append_pair("redirect_uri", config.redirect_uri.as_str())
         .append_pair("scope", &config.scopes.join(" "))
-        .append_pair("state", state.as_str())
-        .append_pair("nonce", nonce.as_str())
+        .append_pair("state", state.secret())
+        .append_pair("nonce", nonce.secret())
         .append_pair("code_challenge", challenge.as_str())
         .append_pair("code_challenge_method", "S256")
         .finish();

@@ -69,13 +69,15 @@ public_value!(
     /// The exact callback URL registered for the app client.
     RedirectUri
 );
-public_value!(
-    /// The one-time `state` that ties a callback to the sign-in this tab started.
-    State
+secret_value!(
+    /// The one-time `state` that ties a callback to the sign-in this tab started. Secret like
+    /// oauth2-rs's `CsrfToken`: whoever knows it can finish this tab's sign-in with their own code.
+    State, Clone
 );
-public_value!(
-    /// The `nonce` sent on the authorize request and expected back in the ID token.
-    Nonce
+secret_value!(
+    /// The `nonce` sent on the authorize request and expected back in the ID token. Secret like
+    /// openidconnect's `Nonce`: it binds the ID token to this sign-in.
+    Nonce, Clone
 );
 public_value!(
     /// Names one sign-in's chain of tokens: made at sign-in, kept by every renewal. A tab opened
@@ -175,24 +177,30 @@ mod tests {
     #[test]
     fn secrets_are_redacted_in_debug() {
         let rendered = format!(
-            "{:?} {:?} {:?} {:?} {:?}",
+            "{:?} {:?} {:?} {:?} {:?} {:?} {:?}",
             PkceCodeVerifier::new("verifier-value"),
             AuthorizationCode::new("code-value"),
             AccessToken::new("access-value"),
             IdToken::new("id-value"),
             RefreshToken::new("refresh-value"),
+            State::new("state-value"),
+            Nonce::new("nonce-value"),
         );
         assert!(!rendered.contains("value"), "{rendered}");
         assert!(rendered.contains("AccessToken([redacted])"), "{rendered}");
+        assert!(
+            rendered.contains("State([redacted]) Nonce([redacted])"),
+            "{rendered}"
+        );
     }
 
     #[test]
     fn random_values_are_43_base64url_characters() {
         let state = State::from_random_bytes(&[0xff; 32]);
-        assert_eq!(state.as_str().len(), 43);
+        assert_eq!(state.secret().len(), 43);
         assert!(
             state
-                .as_str()
+                .secret()
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         );

@@ -1,6 +1,9 @@
 //! Small building blocks shared by the pages.
 
+mod task;
 pub mod time;
+
+pub use task::Task;
 
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_location};
@@ -11,47 +14,11 @@ use crate::auth::{AuthState, use_auth};
 use crate::config::ConfigError;
 use time::Moment;
 
-/// Set while this tab signs out, so the protected pages wait quietly for the trip to the
-/// hosted UI's `/logout` instead of sending the visitor to sign in again.
-#[derive(Clone, Copy, Debug)]
-pub struct SigningOut(pub RwSignal<bool>);
-
-impl SigningOut {
-    /// Provides the flag to the app below; once, in the shell.
-    pub fn provide() -> Self {
-        let signing_out = Self(RwSignal::new(false));
-        provide_context(signing_out);
-        // Back after signing out, the browser may show this page from its back/forward cache,
-        // still waiting for the trip to /logout. That trip is over and the tokens were forgotten
-        // before it: show the signed-out page instead (a fresh load, so nothing of the old
-        // page's state stays). The listener lives as long as the page.
-        let _page_show = window_event_listener(leptos::ev::pageshow, move |event| {
-            if event.persisted()
-                && signing_out.0.get_untracked()
-                && let Some(window) = web_sys::window()
-            {
-                // If the browser refuses, the page stays as it was; nothing else to do.
-                let _ = window.location().replace(&Page::SignedOut.path());
-            }
-        });
-        signing_out
-    }
-
-    /// Whether a sign-out is under way, reactive.
-    pub fn get(self) -> bool {
-        self.0.get()
-    }
-}
-
-/// A function that signs out: raises [`SigningOut`], then lets the auth context revoke the
-/// tokens and leave for `/logout`.
+/// A function that signs out: the auth context revokes the tokens and leaves for `/logout`,
+/// and says [`AuthState::SigningOut`] meanwhile.
 pub fn use_sign_out() -> impl Fn() + Copy + 'static {
     let auth = use_auth();
-    let signing_out = expect_context::<SigningOut>();
-    move || {
-        signing_out.0.set(true);
-        auth.sign_out();
-    }
+    move || auth.sign_out()
 }
 
 /// What the header shows on the right: a placeholder of the same size while the session is
@@ -59,7 +26,6 @@ pub fn use_sign_out() -> impl Fn() + Copy + 'static {
 #[component]
 pub fn SessionCorner() -> impl IntoView {
     let auth = use_auth();
-    let signing_out = expect_context::<SigningOut>();
     let sign_out = use_sign_out();
     let location = use_location();
     let sign_in = move |_| {
@@ -79,26 +45,35 @@ pub fn SessionCorner() -> impl IntoView {
         };
         auth.sign_in(&return_to);
     };
-    let username = Memo::new(move |_| {
+    /// What the corner shows.
+    #[derive(Clone, PartialEq)]
+    enum Corner {
+        Unknown,
+        SigningOut,
+        SignedIn(String),
+        SignedOut,
+    }
+    let corner = Memo::new(move |_| {
         auth.state().with(|state| match state {
-            AuthState::SignedIn(session) => Some(Some(session.username().to_owned())),
-            AuthState::SignedOut(_) | AuthState::Failed(_) => Some(None),
-            AuthState::Initializing | AuthState::SigningIn => None,
+            AuthState::SignedIn(session) => Corner::SignedIn(session.username().to_owned()),
+            AuthState::SignedOut(_) | AuthState::Failed(_) => Corner::SignedOut,
+            AuthState::SigningOut => Corner::SigningOut,
+            AuthState::Initializing | AuthState::SigningIn => Corner::Unknown,
         })
     });
 
     view! {
         <div class="session">
-            {move || match (signing_out.get(), username.get()) {
-                (true, _) => view! { <span class="muted">"Signing out…"</span> }.into_any(),
-                (false, None) => {
+            {move || match corner.get() {
+                Corner::SigningOut => view! { <span class="muted">"Signing out…"</span> }.into_any(),
+                Corner::Unknown => {
                     view! {
                         <span class="skeleton skeleton-button" aria-hidden="true"></span>
                         <span class="visually-hidden">"Checking your session…"</span>
                     }
                         .into_any()
                 }
-                (false, Some(Some(name))) => {
+                Corner::SignedIn(name) => {
                     view! {
                         <A href=Page::Profile.path() attr:class="session-user">
                             <span class="visually-hidden">"Signed in as "</span>
@@ -110,7 +85,7 @@ pub fn SessionCorner() -> impl IntoView {
                     }
                         .into_any()
                 }
-                (false, Some(None)) => {
+                Corner::SignedOut => {
                     view! {
                         <button class="button button-primary" type="button" on:click=sign_in>
                             "Sign in"
@@ -206,8 +181,8 @@ pub fn Facts(
         .map(|(name, value)| {
             let readable = value
                 .as_i64()
-                .filter(|_| time::is_time_claim(&name))
-                .map(|at| view! { <span class="readable"><Moment at /></span> });
+                .zip(time::time_claim(&name))
+                .map(|(at, kind)| view! { <span class="readable"><Moment at kind /></span> });
             view! {
                 <dt>{name}</dt>
                 <dd>

@@ -60,9 +60,24 @@ pub fn relative(at: UnixSeconds, now: UnixSeconds) -> String {
     }
 }
 
+/// Whether a time claim may lie ahead or only behind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeKind {
+    /// `exp`, `nbf`: a moment that may be to come.
+    Either,
+    /// `iat`, `auth_time`: a moment that has happened. One that seems a moment ahead only
+    /// reflects the shared clock's one-second ticks (or the issuer's clock being a little
+    /// ahead): it reads "now", never "in 1 s".
+    Past,
+}
+
 /// Both forms together: "2026-11-22 03:12:00 UTC (in 59 min)".
-pub fn format_with_relative(at: UnixSeconds, now: UnixSeconds) -> String {
-    format!("{} ({})", format_utc(at), relative(at, now))
+pub fn format_with_relative(at: UnixSeconds, now: UnixSeconds, kind: TimeKind) -> String {
+    let words = match kind {
+        TimeKind::Past if at > now => "now".to_owned(),
+        _ => relative(at, now),
+    };
+    format!("{} ({words})", format_utc(at))
 }
 
 /// A coarse span: seconds under a minute, minutes under an hour, then hours and days.
@@ -97,9 +112,14 @@ pub fn countdown(until: UnixSeconds, now: UnixSeconds) -> String {
     }
 }
 
-/// Claims whose values are Unix times, shown in readable form next to the number.
-pub fn is_time_claim(name: &str) -> bool {
-    matches!(name, "exp" | "iat" | "nbf" | "auth_time")
+/// Claims whose values are Unix times, shown in readable form next to the number, and whether
+/// they lie ahead or behind.
+pub fn time_claim(name: &str) -> Option<TimeKind> {
+    match name {
+        "exp" | "nbf" => Some(TimeKind::Either),
+        "iat" | "auth_time" => Some(TimeKind::Past),
+        _ => None,
+    }
 }
 
 /// The app's one ticking clock, shared so that a page full of times runs a single timer.
@@ -151,9 +171,13 @@ pub fn Countdown(
 pub fn Moment(
     /// The moment shown.
     at: UnixSeconds,
+    /// Whether it may lie ahead.
+    kind: TimeKind,
 ) -> impl IntoView {
     let now = use_clock();
-    view! { <time datetime=format_utc(at)>{move || format_with_relative(at, now.get())}</time> }
+    view! {
+        <time datetime=format_utc(at)>{move || format_with_relative(at, now.get(), kind)}</time>
+    }
 }
 
 #[cfg(test)]
@@ -210,8 +234,25 @@ mod tests {
     #[test]
     fn formats_both_forms_together() {
         assert_eq!(
-            format_with_relative(AT, AT - 3600 + 60),
+            format_with_relative(AT, AT - 3600 + 60, TimeKind::Either),
             "2026-11-22 03:12:00 UTC (in 59 min)"
+        );
+    }
+
+    #[test]
+    fn the_past_reads_as_past() {
+        // A sign-in in the current second, seen by a clock that ticked just before it.
+        assert_eq!(
+            format_with_relative(AT, AT - 1, TimeKind::Past),
+            "2026-11-22 03:12:00 UTC (now)"
+        );
+        assert_eq!(
+            format_with_relative(AT, AT + 5, TimeKind::Past),
+            "2026-11-22 03:12:00 UTC (5 s ago)"
+        );
+        assert_eq!(
+            format_with_relative(AT, AT - 1, TimeKind::Either),
+            "2026-11-22 03:12:00 UTC (in 1 s)"
         );
     }
 
@@ -226,11 +267,14 @@ mod tests {
 
     #[test]
     fn recognises_time_claims() {
-        for claim in ["exp", "iat", "nbf", "auth_time"] {
-            assert!(is_time_claim(claim), "{claim}");
+        for claim in ["exp", "nbf"] {
+            assert_eq!(time_claim(claim), Some(TimeKind::Either), "{claim}");
+        }
+        for claim in ["iat", "auth_time"] {
+            assert_eq!(time_claim(claim), Some(TimeKind::Past), "{claim}");
         }
         for claim in ["sub", "jti", "expires", "origin_jti"] {
-            assert!(!is_time_claim(claim), "{claim}");
+            assert_eq!(time_claim(claim), None, "{claim}");
         }
     }
 }

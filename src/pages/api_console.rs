@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::api::{self, Exchange, Method, Origins, Outcome, Route, Verdict};
 use crate::auth::use_auth;
-use crate::components::Problem;
+use crate::components::{Problem, Task};
 
 /// The body offered for `POST /echo` until the visitor edits it.
 const SAMPLE_BODY: &str = "{\n  \"note\": \"hello from the console\",\n  \"count\": 3\n}";
@@ -33,10 +33,11 @@ fn RouteCard(route: Route, api_base_url: String) -> impl IntoView {
     let auth = use_auth();
     let slug = route.slug();
     let base = StoredValue::new(api_base_url);
-    let call = Action::new_local(move |body: &Option<Value>| {
-        let body = body.clone();
-        async move { api::call(auth, &base.get_value(), route, body).await }
-    });
+    let call = Task::new();
+    let dispatch = move |body: Option<Value>| {
+        let base = base.get_value();
+        call.run(async move { api::call(auth, &base, route, body).await });
+    };
     let (body_text, set_body_text) = signal(SAMPLE_BODY.to_owned());
     let body_error = Memo::new(move |_| match route.method() {
         Method::Post => api::parse_body(&body_text.read())
@@ -46,14 +47,10 @@ fn RouteCard(route: Route, api_base_url: String) -> impl IntoView {
     });
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     let send = move |_| match route.method() {
-        _ if call.pending().get_untracked() => {}
-        Method::Get => {
-            call.dispatch(None);
-        }
+        _ if call.running_untracked() => {}
+        Method::Get => dispatch(None),
         Method::Post => match api::parse_body(&body_text.get_untracked()) {
-            Ok(json) => {
-                call.dispatch(Some(json));
-            }
+            Ok(json) => dispatch(Some(json)),
             Err(_) => {
                 // The message is already shown under the field; take the visitor there.
                 if let Some(textarea) = textarea.get() {
@@ -100,10 +97,10 @@ fn RouteCard(route: Route, api_base_url: String) -> impl IntoView {
                     type="button"
                     aria-controls=result_id.clone()
                     // Not `disabled`: that would drop keyboard focus to the page.
-                    aria-disabled=move || call.pending().get().to_string()
+                    aria-disabled=move || call.running().to_string()
                     on:click=send
                 >
-                    {move || if call.pending().get() { "Sending…" } else { "Send" }}
+                    {move || if call.running() { "Sending…" } else { "Send" }}
                     <span class="visually-hidden">" " {route.to_string()}</span>
                 </button>
             </div>
@@ -111,9 +108,9 @@ fn RouteCard(route: Route, api_base_url: String) -> impl IntoView {
                 id=result_id
                 class="result"
                 aria-live="polite"
-                aria-busy=move || call.pending().get().to_string()
+                aria-busy=move || call.running().to_string()
             >
-                {move || call.value().get().map(|exchange| view! { <ExchangeView route exchange /> })}
+                {move || call.outcome().map(|exchange| view! { <ExchangeView route exchange /> })}
             </div>
         </section>
     }

@@ -7,7 +7,7 @@ use leptos_router::{
 };
 
 use crate::auth::{AuthError, use_auth};
-use crate::components::Problem;
+use crate::components::{Problem, Task};
 
 /// Finishes signing in: shows progress, then goes to the page the sign-in started from; on
 /// failure, says why in plain words and offers to try again.
@@ -17,12 +17,9 @@ pub fn Callback() -> impl IntoView {
     let navigate = use_navigate();
     // Read once: the auth code clears the address bar as soon as it has the query.
     let query = use_location().search.get_untracked();
-    let outcome = LocalResource::new(move || {
-        let query = query.clone();
-        async move { auth.complete_sign_in(&query).await }
-    });
+    let outcome = Task::started(async move { auth.complete_sign_in(&query).await });
     Effect::new(move || {
-        if let Some(Ok(return_path)) = outcome.get() {
+        if let Some(Ok(return_path)) = outcome.outcome() {
             navigate(
                 &return_path,
                 NavigateOptions {
@@ -33,10 +30,10 @@ pub fn Callback() -> impl IntoView {
         }
     });
 
-    let failed = move || matches!(outcome.get(), Some(Err(_)));
+    let failed = move || outcome.with(|outcome| matches!(outcome, Some(Err(_))));
     view! {
         <h1>{move || if failed() { "Signing in did not work" } else { "Signing you in" }}</h1>
-        {move || match outcome.get() {
+        {move || match outcome.outcome() {
             None | Some(Ok(_)) => {
                 view! {
                     <p class="lead" role="status" aria-live="polite">

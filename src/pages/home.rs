@@ -5,7 +5,7 @@ use leptos_router::components::A;
 
 use crate::app::Page;
 use crate::auth::{AuthState, Session, use_auth};
-use crate::components::time::{Countdown, Moment};
+use crate::components::time::{Countdown, Moment, TimeKind};
 use crate::components::{PageSkeleton, Problem};
 
 /// Signed out: what this app is and a Sign in button. Signed in: who you are and when the
@@ -16,7 +16,7 @@ pub fn Home() -> impl IntoView {
     let state = auth.state();
     view! {
         {move || match state.get() {
-            AuthState::Initializing | AuthState::SigningIn => {
+            AuthState::Initializing | AuthState::SigningIn | AuthState::SigningOut => {
                 view! {
                     <h1>"cognito-spa"</h1>
                     <PageSkeleton />
@@ -103,7 +103,7 @@ fn Welcome(session: Session) -> impl IntoView {
                     <Countdown until=expires_at />
                 </p>
                 <p class="muted">
-                    <Moment at=expires_at />
+                    <Moment at=expires_at kind=TimeKind::Either />
                     ". They are renewed shortly before, as long as the refresh token is valid."
                 </p>
                 <div class="actions">

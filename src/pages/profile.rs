@@ -6,9 +6,9 @@ use leptos_router::components::A;
 use crate::app::Page;
 
 use crate::auth::jwt::DecodedJwt;
-use crate::auth::{AuthState, Session, use_auth};
-use crate::components::time::{Countdown, Moment};
-use crate::components::{Facts, PageSkeleton, Problem, use_sign_out};
+use crate::auth::{AuthError, AuthState, Session, use_auth};
+use crate::components::time::{Countdown, Moment, TimeKind};
+use crate::components::{Facts, PageSkeleton, Problem, Task, use_sign_out};
 
 /// Everything the app knows about the signed-in user, with Refresh now and Sign out.
 #[component]
@@ -39,11 +39,11 @@ pub fn Profile() -> impl IntoView {
 fn SessionCard(session: Memo<Option<Session>>) -> impl IntoView {
     let auth = use_auth();
     let sign_out = use_sign_out();
-    let refresh = Action::new_local(move |_: &()| async move { auth.refresh().await });
-    let refreshing = refresh.pending();
+    let refresh = Task::<Result<(), AuthError>>::new();
+    let refreshing = move || refresh.running();
     // A failure of Refresh now, else one of the renewals the app does by itself that it will
     // try again (the session is kept meanwhile, but an expired token is not sent anywhere).
-    let refresh_error = move || match (refresh.value().get(), auth.renewal_problem()) {
+    let refresh_error = move || match (refresh.outcome(), auth.renewal_problem()) {
         (Some(Err(error)), _) => {
             Some(view! { <Problem title="Refreshing failed" detail=error.to_string() /> })
         }
@@ -65,7 +65,7 @@ fn SessionCard(session: Memo<Option<Session>>) -> impl IntoView {
             <p class="expiry">
                 <span>"Tokens expire in"</span>
                 <Countdown until=expires_at />
-                <span class="muted">{move || view! { <Moment at=expires_at.get() /> }}</span>
+                <span class="muted">{move || view! { <Moment at=expires_at.get() kind=TimeKind::Either /> }}</span>
             </p>
             {refresh_error}
             <div class="actions">
@@ -73,14 +73,10 @@ fn SessionCard(session: Memo<Option<Session>>) -> impl IntoView {
                     class="button button-primary"
                     type="button"
                     // Not `disabled`: that would drop keyboard focus to the page.
-                    aria-disabled=move || refreshing.get().to_string()
-                    on:click=move |_| {
-                        if !refreshing.get_untracked() {
-                            refresh.dispatch(());
-                        }
-                    }
+                    aria-disabled=move || refreshing().to_string()
+                    on:click=move |_| refresh.run(async move { auth.refresh().await })
                 >
-                    {move || if refreshing.get() { "Refreshing…" } else { "Refresh now" }}
+                    {move || if refreshing() { "Refreshing…" } else { "Refresh now" }}
                 </button>
                 {Page::AccountSecurity
                     .is_offered(&auth.config().scopes)
@@ -164,23 +160,18 @@ fn TokenCard(title: &'static str, slug: &'static str, token: DecodedJwt) -> impl
 #[component]
 fn UserInfoCard() -> impl IntoView {
     let auth = use_auth();
-    let user_info = LocalResource::new(move || async move { auth.user_info().await });
+    let user_info = Task::started(async move { auth.user_info().await });
     view! {
         <section class="card user-info" aria-labelledby="userinfo-heading">
             <h2 id="userinfo-heading">"From " <code>"/oauth2/userInfo"</code></h2>
-            <Transition fallback=|| view! { <PageSkeleton /> }>
-                {move || Suspend::new(async move {
-                    match user_info.await {
-                        Ok(info) => view! { <Facts entries=info.attributes /> }.into_any(),
-                        Err(error) => {
-                            view! {
-                                <Problem title="Could not read userInfo" detail=error.to_string() />
-                            }
-                                .into_any()
-                        }
-                    }
-                })}
-            </Transition>
+            {move || match user_info.outcome() {
+                None => view! { <PageSkeleton /> }.into_any(),
+                Some(Ok(info)) => view! { <Facts entries=info.attributes /> }.into_any(),
+                Some(Err(error)) => {
+                    view! { <Problem title="Could not read userInfo" detail=error.to_string() /> }
+                        .into_any()
+                }
+            }}
         </section>
     }
 }

@@ -11,14 +11,13 @@ use web_sys::{NavigationType, PerformanceNavigationTiming};
 
 use crate::app::{Page, RETURN_TO};
 use crate::auth::{AuthState, sanitize_return_path, use_auth};
-use crate::components::{Problem, SigningOut};
+use crate::components::Problem;
 
 /// Sends the visitor to sign in, unless they just came back here with the Back button (then it
 /// waits for a click, so Back is not a trap) or the session ended with a reason worth reading.
 #[component]
 pub fn SignIn() -> impl IntoView {
     let auth = use_auth();
-    let signing_out = expect_context::<SigningOut>();
     let navigate = use_navigate();
     let query = use_query_map();
     let return_to = Memo::new(move |_| {
@@ -42,9 +41,7 @@ pub fn SignIn() -> impl IntoView {
                 ..Default::default()
             },
         ),
-        AuthState::SignedOut(None)
-            if !started.get_value() && !signing_out.get() && !came_back_with_history() =>
-        {
+        AuthState::SignedOut(None) if !started.get_value() && !came_back_with_history() => {
             start();
         }
         _ => {}
@@ -69,7 +66,10 @@ pub fn SignIn() -> impl IntoView {
                 }
                     .into_any()
             }
-            AuthState::Initializing | AuthState::SigningIn | AuthState::SignedIn(_) => {
+            AuthState::Initializing
+            | AuthState::SigningIn
+            | AuthState::SigningOut
+            | AuthState::SignedIn(_) => {
                 view! {
                     <p class="lead" role="status">
                         "The page you asked for needs you to be signed in. "

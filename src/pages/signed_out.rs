@@ -30,7 +30,10 @@ pub fn SignedOut() -> impl IntoView {
                 view! { <Problem title="Signing in did not work" detail=error.to_string() /> }
                     .into_any()
             }
-            AuthState::SignedOut(None) | AuthState::Initializing | AuthState::SigningIn => view! {
+            AuthState::SignedOut(None)
+            | AuthState::Initializing
+            | AuthState::SigningIn
+            | AuthState::SigningOut => view! {
                 <p class="lead">
                     "Your tokens were removed from this tab and the app asked the sign-in service "
                     "to revoke them; the hosted UI's own session was ended, so signing in again "

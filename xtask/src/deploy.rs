@@ -25,8 +25,8 @@ Builds the Lambda and the SPA, deploys infra/template.yaml, writes dist/config.j
 stack outputs, uploads dist/ and invalidates CloudFront. Needs AWS credentials, the AWS CLI, the
 SAM CLI and cargo-lambda (see infra/README.md).
 
-The stack's settings (domain prefix, local origin, MFA, rotation) that a run does not name keep
-what the stack has; a new stack starts from the defaults below.
+The stack's settings (domain prefix, local origin, sign-up, MFA, rotation) that a run does not
+name keep what the stack has; a new stack starts from the defaults below (those of devstack).
 
 options:
   --stack-name NAME         CloudFormation stack (default: $COGNITO_SPA_STACK or cognito-spa)
@@ -35,7 +35,10 @@ options:
                             region and stack>, without the words Cognito reserves)
   --local-origin ORIGIN     also allow a locally served SPA, e.g. http://localhost:8080
   --no-local-origin         stop allowing the local origin given earlier
-  --mfa OFF|OPTIONAL|ON     TOTP multi-factor authentication (default OFF)
+  --self-sign-up            anyone may create an account, confirmed by an e-mailed code (default)
+  --no-self-sign-up         only administrators create users (AdminCreateUser)
+  --mfa OFF|OPTIONAL|ON     TOTP multi-factor authentication (default OPTIONAL: users may turn
+                            an authenticator app on)
   --refresh-token-rotation  rotate refresh tokens on every refresh (default off, as in devstack)
   --no-refresh-token-rotation
                             stop rotating them
@@ -45,6 +48,10 @@ options:
 
 /// Said after every refusal that happens before anything was built or changed.
 const NOTHING_CHANGED: &str = "Nothing was built, deployed or uploaded.";
+
+/// A new stack's settings, the template's parameter defaults (a test compares them).
+const DEFAULT_SELF_SIGN_UP: bool = true;
+const DEFAULT_MFA: &str = "OPTIONAL";
 
 /// Where `cargo lambda build` puts the zip that `infra/template.yaml`'s `CodeUri` names.
 const LAMBDA_DIR: &str = "target/lambda";
@@ -80,6 +87,7 @@ struct Options {
     domain_prefix: Option<String>,
     /// `Some("")`: `--no-local-origin`.
     local_origin: Option<String>,
+    self_sign_up: Option<bool>,
     mfa: Option<String>,
     refresh_token_rotation: Option<bool>,
     token_storage: String,
@@ -96,6 +104,7 @@ impl Invocation {
                 .unwrap_or_else(|| "us-east-1".to_owned()),
             domain_prefix: None,
             local_origin: None,
+            self_sign_up: None,
             mfa: None,
             refresh_token_rotation: None,
             token_storage: "memory".to_owned(),
@@ -114,6 +123,8 @@ impl Invocation {
                 "--domain-prefix" => options.domain_prefix = Some(value()?),
                 "--local-origin" => options.local_origin = Some(value()?),
                 "--no-local-origin" => options.local_origin = Some(String::new()),
+                "--self-sign-up" => options.self_sign_up = Some(true),
+                "--no-self-sign-up" => options.self_sign_up = Some(false),
                 "--mfa" => options.mfa = Some(value()?.to_ascii_uppercase()),
                 "--refresh-token-rotation" => options.refresh_token_rotation = Some(true),
                 "--no-refresh-token-rotation" => options.refresh_token_rotation = Some(false),
@@ -438,15 +449,30 @@ fn deploy(options: &Options, tools: &Tools) -> Result<()> {
             .args(["--query", "Invalidation.Id"]),
     )?;
 
-    let user_pool = output(&outputs, "UserPoolId")?;
-    println!(
-        "\nDeployed: {}\n\nCreate a user to sign in with (sign-up is closed):\n  \
-         aws cognito-idp admin-create-user --region {region} --user-pool-id {user_pool} \
-         --username demo --user-attributes Name=email,Value=you@example.com Name=email_verified,Value=true\n\
-         Remove everything again: see infra/README.md (\"Deleting the stack\").",
-        output(&outputs, "SpaUrl")?
-    );
+    println!("{}", summary(&outputs, region, parameters.self_sign_up)?);
     Ok(())
+}
+
+/// What a finished deployment prints: the SPA's URL, the command line's client id and how to
+/// get a user.
+fn summary(outputs: &BTreeMap<String, String>, region: &str, self_sign_up: bool) -> Result<String> {
+    let create_user = format!(
+        "aws cognito-idp admin-create-user --region {region} --user-pool-id {} \
+         --username demo --user-attributes Name=email,Value=you@example.com Name=email_verified,Value=true",
+        output(outputs, "UserPoolId")?
+    );
+    let users = if self_sign_up {
+        "Sign up on the hosted UI (its sign-in page links to it), or create a user:"
+    } else {
+        "Create a user to sign in with (sign-up is closed):"
+    };
+    Ok(format!(
+        "\nDeployed: {}\nCLI app client: {} (signing in from a terminal: docs/cli.md)\n\n\
+         {users}\n  {create_user}\n\
+         Remove everything again: see infra/README.md (\"Deleting the stack\").",
+        output(outputs, "SpaUrl")?,
+        output(outputs, "CliClientId")?,
+    ))
 }
 
 /// The Cargo profile the Lambda is built with: the root Cargo.toml's `server` profile (speed),
@@ -559,6 +585,7 @@ struct StackParameters {
     script_hashes: Vec<String>,
     api_origin: Option<String>,
     local_origin: Option<String>,
+    self_sign_up: bool,
     mfa: String,
     refresh_token_rotation: bool,
 }
@@ -580,6 +607,7 @@ impl StackParameters {
                 "LocalDevOrigin={}",
                 self.local_origin.as_deref().unwrap_or("")
             ),
+            format!("SelfSignUp={}", self.self_sign_up),
             format!("MfaConfiguration={}", self.mfa),
             format!("RefreshTokenRotation={rotation}"),
         ]
@@ -613,11 +641,16 @@ fn choose_parameters(
             .clone()
             .or_else(|| current("LocalDevOrigin"))
             .filter(|origin| !origin.is_empty()),
+        // A stack from before the parameter existed had sign-up closed: it stays so.
+        self_sign_up: options.self_sign_up.unwrap_or_else(|| match existing {
+            Some(_) => current("SelfSignUp").is_some_and(|open| open == "true"),
+            None => DEFAULT_SELF_SIGN_UP,
+        }),
         mfa: options
             .mfa
             .clone()
             .or_else(|| current("MfaConfiguration"))
-            .unwrap_or_else(|| "OFF".to_owned()),
+            .unwrap_or_else(|| DEFAULT_MFA.to_owned()),
         refresh_token_rotation: options.refresh_token_rotation.unwrap_or_else(|| {
             current("RefreshTokenRotation").is_some_and(|rotation| rotation == "ENABLED")
         }),
@@ -972,6 +1005,7 @@ mod tests {
         // Stack settings not given: the stack keeps what it has (see choose_parameters).
         assert_eq!(plain.domain_prefix, None);
         assert_eq!(plain.local_origin, None);
+        assert_eq!(plain.self_sign_up, None);
         assert_eq!(plain.mfa, None);
         assert_eq!(plain.refresh_token_rotation, None);
 
@@ -1012,6 +1046,7 @@ mod tests {
                     "ap-southeast-2",
                     "--local-origin",
                     "http://localhost:8080",
+                    "--no-self-sign-up",
                     "--mfa",
                     "optional",
                     "--refresh-token-rotation",
@@ -1034,6 +1069,7 @@ mod tests {
                 region: "ap-southeast-2".into(),
                 domain_prefix: Some("my-login".into()),
                 local_origin: Some("http://localhost:8080".into()),
+                self_sign_up: Some(false),
                 mfa: Some("OPTIONAL".into()),
                 refresh_token_rotation: Some(true),
                 token_storage: "session".into(),
@@ -1045,6 +1081,8 @@ mod tests {
             options(parse(&["--no-local-origin", "--no-refresh-token-rotation"], &[]).unwrap());
         assert_eq!(turned_off.local_origin, Some(String::new()));
         assert_eq!(turned_off.refresh_token_rotation, Some(false));
+        let opened = options(parse(&["--no-self-sign-up", "--self-sign-up"], &[]).unwrap());
+        assert_eq!(opened.self_sign_up, Some(true), "the last flag wins");
     }
 
     fn stack_with_parameters(parameters: &[(&str, &str)]) -> StackState {
@@ -1069,6 +1107,7 @@ mod tests {
                 "https://abc123defg.execute-api.us-east-1.amazonaws.com",
             ),
             ("LocalDevOrigin", "http://localhost:8080"),
+            ("SelfSignUp", "false"),
             ("MfaConfiguration", "ON"),
             ("RefreshTokenRotation", "ENABLED"),
         ]);
@@ -1083,6 +1122,7 @@ mod tests {
                 script_hashes: vec!["b".repeat(43) + "=", "a".repeat(43) + "="],
                 api_origin: Some("https://abc123defg.execute-api.us-east-1.amazonaws.com".into()),
                 local_origin: Some("http://localhost:8080".into()),
+                self_sign_up: false,
                 mfa: "ON".into(),
                 refresh_token_rotation: true,
             }
@@ -1094,6 +1134,7 @@ mod tests {
                     "--domain-prefix",
                     "other-login",
                     "--no-local-origin",
+                    "--self-sign-up",
                     "--mfa",
                     "optional",
                     "--no-refresh-token-rotation",
@@ -1105,6 +1146,7 @@ mod tests {
         let chosen = choose_parameters(&changed, Some(&earlier), default_prefix(), &built);
         assert_eq!(chosen.domain_prefix, "other-login");
         assert_eq!(chosen.local_origin, None);
+        assert!(chosen.self_sign_up);
         assert_eq!(chosen.mfa, "OPTIONAL");
         assert!(!chosen.refresh_token_rotation);
 
@@ -1117,7 +1159,8 @@ mod tests {
                 script_hashes: built.clone(),
                 api_origin: None,
                 local_origin: None,
-                mfa: "OFF".into(),
+                self_sign_up: true,
+                mfa: "OPTIONAL".into(),
                 refresh_token_rotation: false,
             }
         );
@@ -1125,6 +1168,11 @@ mod tests {
         let without_origin = stack_with_parameters(&[("LocalDevOrigin", "")]);
         let chosen = choose_parameters(&plain, Some(&without_origin), default_prefix(), &built);
         assert_eq!(chosen.local_origin, None);
+        // A stack deployed before SelfSignUp existed had sign-up closed, and MFA as it was then.
+        let older = stack_with_parameters(&[("MfaConfiguration", "OFF")]);
+        let chosen = choose_parameters(&plain, Some(&older), default_prefix(), &built);
+        assert!(!chosen.self_sign_up);
+        assert_eq!(chosen.mfa, "OFF");
     }
 
     #[test]
@@ -1216,6 +1264,7 @@ mod tests {
                 "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123",
             ),
             ("ClientId", "1example23456789"),
+            ("CliClientId", "2example34567890"),
             (
                 "RedirectUri",
                 "https://d111111abcdef8.cloudfront.net/callback",
@@ -1266,6 +1315,36 @@ mod tests {
                 .map(|object| object.keys().cloned().collect::<Vec<_>>())
         };
         assert_eq!(keys(&value), keys(&shipped));
+    }
+
+    #[test]
+    fn the_summary_names_the_cli_client_and_how_to_get_a_user() {
+        let open = summary(&outputs(), "us-east-1", true).unwrap();
+        assert!(
+            open.contains("Deployed: https://d111111abcdef8.cloudfront.net\n"),
+            "{open}"
+        );
+        assert!(
+            open.contains(
+                "CLI app client: 2example34567890 (signing in from a terminal: docs/cli.md)"
+            ),
+            "{open}"
+        );
+        assert!(open.contains("Sign up on the hosted UI"), "{open}");
+        assert!(
+            open.contains(
+                "aws cognito-idp admin-create-user --region us-east-1 --user-pool-id us-east-1_AbCdEf123 --username demo"
+            ),
+            "{open}"
+        );
+        let closed = summary(&outputs(), "us-east-1", false).unwrap();
+        assert!(closed.contains("(sign-up is closed)"), "{closed}");
+        assert!(!closed.contains("Sign up on"), "{closed}");
+
+        let mut older = outputs();
+        older.remove("CliClientId");
+        let error = summary(&older, "us-east-1", true).unwrap_err().to_string();
+        assert!(error.contains("no output `CliClientId`"), "{error}");
     }
 
     #[test]
@@ -1351,6 +1430,7 @@ mod tests {
             script_hashes: vec!["a".repeat(43) + "=", "b".repeat(43) + "="],
             api_origin: None,
             local_origin: Some("http://localhost:8080".into()),
+            self_sign_up: false,
             mfa: "OFF".into(),
             refresh_token_rotation: true,
         };
@@ -1361,22 +1441,58 @@ mod tests {
                 format!("InlineScriptHashes={}=,{}=", "a".repeat(43), "b".repeat(43)),
                 "ApiOrigin=".to_owned(),
                 "LocalDevOrigin=http://localhost:8080".to_owned(),
+                "SelfSignUp=false".to_owned(),
                 "MfaConfiguration=OFF".to_owned(),
                 "RefreshTokenRotation=ENABLED".to_owned(),
             ]
         );
     }
 
-    #[test]
-    fn the_template_declares_exactly_the_parameters_deploy_passes() {
+    /// The template's `Parameters:` section, line by line.
+    fn template_parameter_lines() -> Vec<String> {
         let template = std::fs::read_to_string(project_root().join(TEMPLATE)).unwrap();
         let section = template
             .split("\nParameters:\n")
             .nth(1)
             .and_then(|rest| rest.split("\nConditions:\n").next())
             .unwrap();
-        let declared: Vec<&str> = section
-            .lines()
+        section.lines().map(str::to_owned).collect()
+    }
+
+    /// A parameter's `Default:` in the template, unquoted.
+    fn template_default(parameter: &str) -> Option<String> {
+        let lines = template_parameter_lines();
+        let start = lines
+            .iter()
+            .position(|line| *line == format!("  {parameter}:"))?;
+        lines[start + 1..]
+            .iter()
+            .take_while(|line| line.starts_with("    "))
+            .find_map(|line| line.trim().strip_prefix("Default:"))
+            .map(|value| value.trim().trim_matches('"').to_owned())
+    }
+
+    #[test]
+    fn a_new_stack_gets_the_templates_defaults() {
+        assert_eq!(
+            template_default("MfaConfiguration").as_deref(),
+            Some(DEFAULT_MFA)
+        );
+        assert_eq!(
+            template_default("SelfSignUp"),
+            Some(DEFAULT_SELF_SIGN_UP.to_string())
+        );
+        assert_eq!(
+            template_default("RefreshTokenRotation").as_deref(),
+            Some("DISABLED")
+        );
+    }
+
+    #[test]
+    fn the_template_declares_exactly_the_parameters_deploy_passes() {
+        let lines = template_parameter_lines();
+        let declared: Vec<&str> = lines
+            .iter()
             .filter_map(|line| line.strip_prefix("  ")?.strip_suffix(':'))
             .filter(|name| !name.starts_with(' '))
             .collect();
@@ -1385,6 +1501,7 @@ mod tests {
             script_hashes: Vec::new(),
             api_origin: None,
             local_origin: None,
+            self_sign_up: false,
             mfa: String::new(),
             refresh_token_rotation: false,
         };

@@ -10,6 +10,7 @@ mod cmd;
 mod deploy;
 mod dev;
 mod setup;
+mod size_budget;
 mod test;
 
 use anyhow::{Result, bail};

@@ -299,9 +299,15 @@ fn check_venv() -> Result<String, String> {
         Ok(_) => return Err("the requirements changed since it was made".into()),
         Err(_) => return Err("not created yet".into()),
     }
-    let cfn_lint = venv_dir().join("bin/cfn-lint");
-    output_of(Command::new(&cfn_lint).arg("--version"))
-        .ok_or_else(|| format!("{} does not run", cfn_lint.display()))
+    // cfn-lint lints the template; the AWS CLI drives devstack's JSON API in its tests.
+    let mut versions = Vec::new();
+    for tool in ["cfn-lint", "aws"] {
+        let path = venv_dir().join("bin").join(tool);
+        let version = output_of(Command::new(&path).arg("--version"))
+            .ok_or_else(|| format!("{} does not run", path.display()))?;
+        versions.push(version);
+    }
+    Ok(versions.join(", "))
 }
 
 fn install_venv() -> Result<()> {

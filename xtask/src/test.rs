@@ -6,6 +6,7 @@
 use crate::build::{self, Profile};
 use crate::cmd::{self, describe, venv_dir};
 use crate::setup;
+use crate::size_budget;
 use anyhow::{Context, Result, bail};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -80,6 +81,10 @@ pub fn run(args: &[String]) -> Result<()> {
     step("SPA release build (trunk, wasm-opt)", &mut |_| {
         build::spa(Profile::Release)
     });
+    step(
+        "size budget of the first load (xtask/size-budget.toml)",
+        &mut |_| size_budget::check(&build::dist_dir()),
+    );
     step(
         "unit, integration and end-to-end tests (host)",
         &mut |tally| run_counting(cargo().args(["test", "--workspace", "--locked"]), tally),

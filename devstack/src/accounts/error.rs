@@ -34,10 +34,6 @@ pub enum ErrorKind {
     EnableSoftwareTokenMfa,
     /// The user has no authenticator (or the pool has MFA off).
     SoftwareTokenMfaNotFound,
-    /// The operation does not fit the user's state.
-    UnsupportedUserState,
-    /// The pool's settings do not allow it (e.g. turning MFA off in a pool that requires it).
-    InvalidUserPoolConfiguration,
 }
 
 impl ErrorKind {
@@ -59,8 +55,6 @@ impl ErrorKind {
             Self::ResourceNotFound => "ResourceNotFoundException",
             Self::EnableSoftwareTokenMfa => "EnableSoftwareTokenMFAException",
             Self::SoftwareTokenMfaNotFound => "SoftwareTokenMFANotFoundException",
-            Self::UnsupportedUserState => "UnsupportedUserStateException",
-            Self::InvalidUserPoolConfiguration => "InvalidUserPoolConfigurationException",
         }
     }
 }
@@ -94,14 +88,6 @@ impl AccountError {
         Self::new(
             ErrorKind::NotAuthorized,
             "Invalid session for the user, session is expired.",
-        )
-    }
-
-    /// A missing or empty required parameter.
-    pub fn missing(name: &str) -> Self {
-        Self::new(
-            ErrorKind::InvalidParameter,
-            format!("Missing required parameter {name}"),
         )
     }
 }

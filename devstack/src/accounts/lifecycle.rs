@@ -36,6 +36,26 @@ fn user_not_found() -> AccountError {
     AccountError::new(ErrorKind::UserNotFound, "User does not exist.")
 }
 
+/// What a code request for an unknown user answers (PreventUserExistenceErrors, as the
+/// template's clients have it): a delivery that looks real, so the answer does not tell who
+/// exists. Nothing is sent.
+fn made_up_delivery(identifier: &str) -> CodeDelivery {
+    CodeDelivery {
+        destination: mask_email(if identifier.contains('@') {
+            identifier
+        } else {
+            "user@example.com"
+        }),
+    }
+}
+
+fn code_mismatch() -> AccountError {
+    AccountError::new(
+        ErrorKind::CodeMismatch,
+        "Invalid verification code provided, please try again.",
+    )
+}
+
 /// Checks `sent` against the user's code in `slot`; a right code is used up, a wrong one
 /// counts, and [`MAX_CODE_FAILURES`] wrong ones void it.
 fn use_code(slot: &mut Option<MailedCode>, sent: &str, now: u64) -> Result<(), AccountError> {
@@ -64,10 +84,7 @@ fn use_code(slot: &mut Option<MailedCode>, sent: &str, now: u64) -> Result<(), A
                 "Too many failed attempts: request a new code.",
             ));
         }
-        return Err(AccountError::new(
-            ErrorKind::CodeMismatch,
-            "Invalid verification code provided, please try again.",
-        ));
+        return Err(code_mismatch());
     }
     *slot = None;
     Ok(())
@@ -210,7 +227,8 @@ impl Accounts {
         Ok((sub, delivery))
     }
 
-    /// ConfirmSignUp: the code makes the user `CONFIRMED` and the e-mail address verified.
+    /// ConfirmSignUp: the code makes the user `CONFIRMED` and the e-mail address verified. An
+    /// unknown user gets the answer of a wrong code (PreventUserExistenceErrors).
     pub fn confirm_sign_up(
         &self,
         identifier: &str,
@@ -218,7 +236,7 @@ impl Accounts {
         now: u64,
     ) -> Result<(), AccountError> {
         let mut directory = self.directory();
-        let index = directory.position(identifier).ok_or_else(user_not_found)?;
+        let index = directory.position(identifier).ok_or_else(code_mismatch)?;
         let (username, email) = {
             let user = &directory.users[index];
             if user.status != UserStatus::Unconfirmed {
@@ -246,14 +264,17 @@ impl Accounts {
         Ok(())
     }
 
-    /// ResendConfirmationCode: a new code for an unconfirmed user.
+    /// ResendConfirmationCode: a new code for an unconfirmed user; an unknown user gets a
+    /// made-up delivery, as with ForgotPassword.
     pub fn resend_confirmation_code(
         &self,
         identifier: &str,
         now: u64,
     ) -> Result<CodeDelivery, AccountError> {
         let mut directory = self.directory();
-        let index = directory.position(identifier).ok_or_else(user_not_found)?;
+        let Some(index) = directory.position(identifier) else {
+            return Ok(made_up_delivery(identifier));
+        };
         if directory.users[index].status != UserStatus::Unconfirmed {
             return Err(AccountError::new(
                 ErrorKind::InvalidParameter,
@@ -272,13 +293,7 @@ impl Accounts {
     ) -> Result<CodeDelivery, AccountError> {
         let mut directory = self.directory();
         let Some(index) = directory.position(identifier) else {
-            return Ok(CodeDelivery {
-                destination: mask_email(if identifier.contains('@') {
-                    identifier
-                } else {
-                    "user@example.com"
-                }),
-            });
+            return Ok(made_up_delivery(identifier));
         };
         let user = &directory.users[index];
         if user.status == UserStatus::ForceChangePassword {
@@ -307,12 +322,7 @@ impl Accounts {
         self.check_new_password(new_password).map_err(|(e, _)| e)?;
         {
             let mut directory = self.directory();
-            let index = directory.position(identifier).ok_or_else(|| {
-                AccountError::new(
-                    ErrorKind::CodeMismatch,
-                    "Invalid verification code provided, please try again.",
-                )
-            })?;
+            let index = directory.position(identifier).ok_or_else(code_mismatch)?;
             use_code(&mut directory.users[index].reset_code, code, now)?;
         }
         let hash = self.hash_new_password(new_password)?;
@@ -396,6 +406,29 @@ impl Accounts {
         let user = directory.find_mut(identifier).ok_or_else(user_not_found)?;
         user.set_password_hash(hash, temporary_until, now);
         Ok(())
+    }
+
+    /// AdminResetUserPassword: the user must reset the password (`RESET_REQUIRED`) and gets a
+    /// reset code; the old password signs in no more (`PasswordResetRequiredException`).
+    pub fn admin_reset_user_password(
+        &self,
+        identifier: &str,
+        now: u64,
+    ) -> Result<CodeDelivery, AccountError> {
+        let mut directory = self.directory();
+        let index = directory.position(identifier).ok_or_else(user_not_found)?;
+        if !directory.users[index].email_verified {
+            return Err(AccountError::new(
+                ErrorKind::InvalidParameter,
+                "Cannot reset password for the user as there is no registered/verified email or phone_number",
+            ));
+        }
+        let delivery = directory.mail_code(index, MailKind::PasswordResetCode, now)?;
+        let user = &mut directory.users[index];
+        user.status = UserStatus::ResetRequired;
+        user.temporary_password_expires_at = None;
+        user.modified_at = now;
+        Ok(delivery)
     }
 
     /// AdminAddUserToGroup.

@@ -38,7 +38,7 @@ use rand::{Rng, RngCore};
 pub use challenge::{ChallengeSession, Progress};
 pub use error::{AccountError, ErrorKind};
 pub use flow::{Challenge, Next};
-pub use lifecycle::{AdminCreateUser, CodeDelivery};
+pub use lifecycle::AdminCreateUser;
 pub use mailbox::{Mail, MailKind, mask_email};
 pub use mfa::SetupBy;
 pub use policy::{PasswordPolicy, PasswordRule, has_password_shape};

@@ -554,6 +554,38 @@ fn the_managed_login_confirms_a_sign_up_and_goes_on() {
 }
 
 #[test]
+fn an_administrator_can_require_a_password_reset() {
+    let accounts = accounts(|_| {});
+    let delivery = accounts.admin_reset_user_password("demo", NOW).unwrap();
+    assert_eq!(delivery.destination, "d***@e***.com");
+    assert_eq!(
+        accounts.user("demo").unwrap().status,
+        UserStatus::ResetRequired
+    );
+    assert_eq!(
+        refused(accounts.sign_in(CLIENT, "demo", "Demo-Passw0rd!", NOW)),
+        (
+            ErrorKind::PasswordResetRequired,
+            "Password reset required for the user".into()
+        )
+    );
+    let mail = accounts.mailbox().pop().unwrap();
+    assert_eq!(mail.kind, MailKind::PasswordResetCode);
+    accounts
+        .confirm_forgot_password("demo", &mail.code, "Reset-Passw0rd!1", NOW)
+        .unwrap();
+    assert!(signed_in(
+        &accounts
+            .sign_in(CLIENT, "demo", "Reset-Passw0rd!1", NOW)
+            .unwrap()
+    ));
+    assert_eq!(
+        refused(accounts.admin_reset_user_password("nobody", NOW)).0,
+        ErrorKind::UserNotFound
+    );
+}
+
+#[test]
 fn administrators_manage_groups_and_users() {
     let accounts = accounts(|_| {});
     accounts

@@ -1,29 +1,25 @@
-//! The browser-facing pages: `/oauth2/authorize`, the managed login page (`/login`) and `/logout`.
+//! The browser-facing OAuth endpoints: `/oauth2/authorize` (checked here for every hosted-UI page,
+//! which all carry its query on) and `/logout`. The pages themselves are in `account_flow/`.
 
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::Deserialize;
-use subtle::ConstantTimeEq;
 use url::Url;
 
-use super::grants::{
-    CODE_LIFETIME_SECS, CodeGrant, LoginSession, MAX_LIVE_CODES, SESSION_LIFETIME_SECS,
-    random_handle,
-};
-use super::login_page::{LoginPage, error_page};
-use super::{CognitoState, read_form};
+use super::CognitoState;
+use super::grants::{CODE_LIFETIME_SECS, CodeGrant, LoginSession, MAX_LIVE_CODES};
+use super::login_page::error_page;
 use crate::config::AppClientConfig;
 
 /// The managed-login session cookie (Cognito's name).
-const SESSION_COOKIE: &str = "cognito";
+pub(super) const SESSION_COOKIE: &str = "cognito";
 /// The CSRF cookie of the login form (Cognito's name); the form echoes it in `_csrf`.
-const CSRF_COOKIE: &str = "XSRF-TOKEN";
+pub(super) const CSRF_COOKIE: &str = "XSRF-TOKEN";
 
 /// The longest `state` or `nonce` accepted (devstack's bound; Cognito documents none). Both are
 /// kept with the code until it is used, and a client needs a few dozen random bytes at most.
@@ -50,19 +46,19 @@ struct AuthorizeParams {
 /// A checked authorize request.
 #[derive(Debug)]
 pub(super) struct AuthorizeRequest {
-    client_id: String,
-    client_name: String,
+    pub(super) client_id: String,
+    pub(super) client_name: String,
     /// Exactly as sent (and registered); the token request must repeat it.
     redirect_uri_sent: String,
-    redirect_uri: Url,
+    pub(super) redirect_uri: Url,
     state: Option<String>,
     scopes: Vec<String>,
     code_challenge: Option<String>,
     nonce: Option<String>,
-    login_hint: Option<String>,
+    pub(super) login_hint: Option<String>,
     prompt: Prompt,
     /// The query as received, carried from `/oauth2/authorize` to `/login`.
-    query: String,
+    pub(super) query: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,12 +110,15 @@ impl IntoResponse for AuthorizeError {
 }
 
 /// 302 Found, as Cognito redirects.
-fn found(location: &str) -> Response {
+pub(super) fn found(location: &str) -> Response {
     (StatusCode::FOUND, [(header::LOCATION, location.to_owned())]).into_response()
 }
 
 impl CognitoState {
-    fn check_authorize(&self, query: Option<&str>) -> Result<AuthorizeRequest, AuthorizeError> {
+    pub(super) fn check_authorize(
+        &self,
+        query: Option<&str>,
+    ) -> Result<AuthorizeRequest, AuthorizeError> {
         let query = query.unwrap_or_default();
         let params: AuthorizeParams = serde_urlencoded::from_str(query).map_err(|_| {
             AuthorizeError::Page("The request's query string is malformed or repeats a parameter.")
@@ -280,7 +279,7 @@ impl CognitoState {
     }
 
     /// Issues a code for the signed-in user and sends the browser back to the client.
-    fn redirect_with_code(
+    pub(super) fn redirect_with_code(
         &self,
         request: &AuthorizeRequest,
         username: &str,
@@ -318,27 +317,6 @@ impl CognitoState {
         }
         found(location.as_str())
     }
-
-    fn login_page(
-        &self,
-        request: &AuthorizeRequest,
-        jar: CookieJar,
-        status: StatusCode,
-        username: &str,
-        error: Option<&str>,
-    ) -> Response {
-        let csrf = random_handle();
-        let jar = jar.add(cookie(CSRF_COOKIE, csrf.clone(), SESSION_LIFETIME_SECS));
-        let page = LoginPage {
-            client_name: &request.client_name,
-            action: &format!("/login?{}", request.query),
-            csrf: &csrf,
-            username,
-            error,
-            form_target: &request.redirect_uri,
-        };
-        (jar, page.render(status)).into_response()
-    }
 }
 
 /// Deduplicates while keeping the order.
@@ -366,7 +344,7 @@ fn is_s256_challenge(challenge: &str) -> bool {
 
 /// An HttpOnly, SameSite=Lax cookie for the hosted UI's origin. Not `Secure`: the stand-in
 /// serves plain http on localhost (Cognito's domain is https and its cookies are Secure).
-fn cookie(name: &'static str, value: String, max_age_secs: u64) -> Cookie<'static> {
+pub(super) fn cookie(name: &'static str, value: String, max_age_secs: u64) -> Cookie<'static> {
     Cookie::build((name, value))
         .path("/")
         .http_only(true)
@@ -377,7 +355,7 @@ fn cookie(name: &'static str, value: String, max_age_secs: u64) -> Cookie<'stati
         .build()
 }
 
-fn removal(name: &'static str) -> Cookie<'static> {
+pub(super) fn removal(name: &'static str) -> Cookie<'static> {
     Cookie::build((name, "")).path("/").build()
 }
 
@@ -407,106 +385,6 @@ pub(super) async fn authorize(
         .into_response();
     }
     found(&format!("/login?{}", request.query))
-}
-
-/// `GET /login`: the form.
-pub(super) async fn login_form(
-    State(state): State<Arc<CognitoState>>,
-    jar: CookieJar,
-    RawQuery(query): RawQuery,
-) -> Response {
-    match state.check_authorize(query.as_deref()) {
-        Ok(request) => {
-            let hint = request.login_hint.clone().unwrap_or_default();
-            state.login_page(&request, jar, StatusCode::OK, &hint, None)
-        }
-        Err(error) => error.into_response(),
-    }
-}
-
-#[derive(Deserialize)]
-struct LoginForm {
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    password: String,
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-}
-
-/// `POST /login`: checks the CSRF token and the password, starts the session, issues the code.
-pub(super) async fn login_submit(
-    State(state): State<Arc<CognitoState>>,
-    jar: CookieJar,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    let request = match state.check_authorize(query.as_deref()) {
-        Ok(request) => request,
-        Err(error) => return error.into_response(),
-    };
-    let form: LoginForm = match read_form(&headers, body).await {
-        Ok(form) => form,
-        Err(error) => {
-            return error_page(
-                StatusCode::BAD_REQUEST,
-                "Invalid request",
-                &error.to_string(),
-            );
-        }
-    };
-    let csrf_ok = jar.get(CSRF_COOKIE).is_some_and(|c| {
-        !form.csrf.is_empty() && bool::from(c.value().as_bytes().ct_eq(form.csrf.as_bytes()))
-    });
-    if !csrf_ok {
-        return state.login_page(
-            &request,
-            jar,
-            StatusCode::FORBIDDEN,
-            &form.username,
-            Some("This form has expired. Please sign in again."),
-        );
-    }
-    // One message for an unknown user and a wrong password: no user enumeration. Password
-    // hashing is CPU and memory work: off the async workers, a bounded number at a time.
-    let checker = state.clone();
-    let (username, password) = (form.username.clone(), form.password);
-    let client_id = request.client_id.clone();
-    let user = state
-        .password_checks
-        .run(move || {
-            checker
-                .accounts
-                .sign_in(&client_id, &username, &password, checker.clock.now_secs())
-                .ok()
-                .map(|p| p.username)
-        })
-        .await
-        .flatten();
-    let Some(username) = user else {
-        return state.login_page(
-            &request,
-            jar,
-            StatusCode::OK,
-            &form.username,
-            Some("Incorrect username or password."),
-        );
-    };
-    let auth_time = state.clock.now_secs();
-    let session_id = state.grants().insert_session(LoginSession {
-        username: username.clone(),
-        auth_time,
-        expires_at: auth_time + SESSION_LIFETIME_SECS,
-    });
-    let jar = jar
-        .add(cookie(SESSION_COOKIE, session_id, SESSION_LIFETIME_SECS))
-        .remove(removal(CSRF_COOKIE));
-    (
-        jar,
-        state.redirect_with_code(&request, &username, auth_time),
-    )
-        .into_response()
 }
 
 #[derive(Deserialize)]

@@ -171,6 +171,24 @@ impl Grants {
         }
     }
 
+    /// Revokes every refresh token of `username` (GlobalSignOut, AdminDeleteUser) and the
+    /// access tokens of those sign-ins, remembered as [`Grants::revoke`] remembers them.
+    pub fn revoke_user(&mut self, username: &str, now: u64, access_token_lifetime: u64) {
+        self.revoked_origins.retain(|_, until| *until > now);
+        let mut origins = Vec::new();
+        self.refresh_tokens.retain(|_, grant| {
+            let theirs = grant.username.eq_ignore_ascii_case(username);
+            if theirs {
+                origins.push(grant.origin_jti.clone());
+            }
+            !theirs
+        });
+        for origin in origins {
+            self.revoked_origins
+                .insert(origin, now + access_token_lifetime);
+        }
+    }
+
     /// Whether tokens with this `origin_jti` were revoked.
     pub fn is_revoked(&self, origin_jti: &str) -> bool {
         self.revoked_origins.contains_key(origin_jti)
@@ -238,6 +256,30 @@ mod tests {
         let later = now + CODE_LIFETIME_SECS;
         assert!(grants.insert_code(code_grant(later), later).is_some());
         assert_eq!(grants.codes.len(), 1, "the expired codes were dropped");
+    }
+
+    #[test]
+    fn revoking_a_user_ends_all_their_sign_ins_and_no_one_elses() {
+        let mut grants = Grants::default();
+        let now = 1_000;
+        let first = grants.insert_refresh_token(refresh_grant("first", now), now);
+        let second = grants.insert_refresh_token(refresh_grant("second", now), now);
+        let other = grants.insert_refresh_token(
+            RefreshGrant {
+                username: "admin".into(),
+                ..refresh_grant("other", now)
+            },
+            now,
+        );
+        grants.revoke_user("DEMO", now, 3_600);
+        assert!(grants.refresh_grant(&first, now).is_none());
+        assert!(grants.refresh_grant(&second, now).is_none());
+        assert!(grants.is_revoked("first") && grants.is_revoked("second"));
+        assert!(grants.refresh_grant(&other, now).is_some());
+        assert!(!grants.is_revoked("other"));
+        // Remembered as long as their access tokens may live, then forgotten.
+        grants.revoke_user("nobody", now + 3_600, 3_600);
+        assert!(!grants.is_revoked("first"));
     }
 
     #[test]

@@ -1,15 +1,19 @@
 //! The Cognito side: managed login (hosted UI), the OAuth 2.0 endpoints, discovery and JWKS.
 //!
-//! The identity-provider JSON API (`POST /`, `InitiateAuth`) is served here too: locally the
+//! The identity-provider JSON API (`POST /`, `idp_api/`) is served here too: locally the
 //! issuer's host and the hosted UI are one origin.
 //!
 //! Endpoints and their answers follow `shared/reference/aws-behavior.md`. Where Cognito's
 //! behaviour is not documented, the choice is the RFC's and is said where it is made.
 
+mod access_token;
+mod account_flow;
 mod authorize;
 mod grants;
 mod idp_api;
 mod login_page;
+mod mailbox_page;
+mod pages;
 mod token;
 mod tokens;
 mod userinfo;
@@ -35,6 +39,7 @@ use crate::config::{AppClientConfig, Config};
 use crate::keys::PoolKeys;
 
 pub use grants::Grants;
+pub(crate) use mailbox_page::newest_first as mailbox_newest_first;
 
 /// Largest form body accepted by the endpoints (Cognito's requests are a few hundred bytes).
 const MAX_FORM_BYTES: usize = 16 * 1024;
@@ -161,17 +166,50 @@ pub fn router(state: Arc<CognitoState>) -> Router {
         .route(&format!("/{pool}/.well-known/jwks.json"), get(jwks))
         .layer(cors);
     Router::new()
-        .route("/", post(idp_api::dispatch))
+        .route("/", post(idp_api::dispatch).options(idp_api::preflight))
         .route("/oauth2/authorize", get(authorize::authorize))
-        .route(
-            "/login",
-            get(authorize::login_form).post(authorize::login_submit),
-        )
         .route("/logout", get(authorize::logout))
         .route("/login.css", get(login_page::stylesheet))
+        .merge(hosted_ui_pages())
+        .route("/devstack/mailbox", get(mailbox_page::page))
+        .route("/devstack/mailbox.json", get(mailbox_page::json))
         .merge(api)
         .fallback(not_found)
         .with_state(state)
+}
+
+/// The managed login's pages (Cognito's paths where it has them). A challenge page's GET (a
+/// reload) goes back to the login form: its session is never in the URL.
+fn hosted_ui_pages() -> Router<Arc<CognitoState>> {
+    use account_flow as flow;
+    Router::new()
+        .route("/login", get(flow::login_form).post(flow::login_submit))
+        .route(
+            "/resetPassword",
+            get(flow::back_to_login).post(flow::new_password_submit),
+        )
+        .route("/mfa", get(flow::back_to_login).post(flow::mfa_submit))
+        .route(
+            "/mfaSetup",
+            get(flow::back_to_login).post(flow::mfa_setup_submit),
+        )
+        .route(
+            "/signup",
+            get(flow::sign_up_form).post(flow::sign_up_submit),
+        )
+        .route(
+            "/confirm",
+            get(flow::confirm_form).post(flow::confirm_submit),
+        )
+        .route("/resendcode", post(flow::resend_code))
+        .route(
+            "/forgotPassword",
+            get(flow::forgot_form).post(flow::forgot_submit),
+        )
+        .route(
+            "/confirmForgotPassword",
+            get(flow::confirm_forgot_form).post(flow::confirm_forgot_submit),
+        )
 }
 
 async fn not_found() -> Response {

@@ -3,6 +3,9 @@
 #![allow(dead_code)] // each test file uses a different part
 #![allow(clippy::unwrap_used)] // helpers of tests: a panic is how they report a failure
 
+pub mod aws_tools;
+pub mod idp;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use devstack::{Config, Listeners, Stack};
@@ -14,6 +17,8 @@ use rsa::{BigUint, RsaPublicKey};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use url::Url;
+
+pub mod hosted_ui;
 
 pub const CLIENT_ID: &str = "3n4b5urk1ft4fl3mg5e62d9ado";
 pub const DEMO: (&str, &str) = ("demo", "Demo-Passw0rd!");
