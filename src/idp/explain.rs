@@ -161,17 +161,9 @@ fn refused(operation: Operation, kind: &str, message: &str) -> Trouble {
             ],
             "An administrator must turn on TOTP software-token MFA for the pool (MFA optional or required).",
         ),
-        "UserNotFoundException" => trouble(
-            &[doing, " failed: the user pool no longer has your account."],
-            "Sign out. If the account should exist, ask an administrator.",
-        ),
         "PasswordResetRequiredException" => trouble(
             &[doing, " failed: your password must be reset first."],
             FORGOT,
-        ),
-        "InternalErrorException" | "InternalServerException" => trouble(
-            &[doing, " failed: Cognito had an internal error."],
-            "Try again in a moment.",
         ),
         _ => trouble(
             &[doing, " was refused: ", kind, ": ", message],
