@@ -97,10 +97,11 @@ pub fn escape_html(text: &str) -> String {
 }
 
 impl TotpSecret {
-    /// The first step of a setup as HTML (one `inner_html`, which costs the page far fewer
-    /// bytes than building the elements one by one): the QR code of the Key URI for `account`,
-    /// the key in groups of four (`#totp-secret`), and what the app is told. Only the account,
-    /// a username, comes from outside; it is escaped.
+    /// A setup's form as HTML (one `inner_html`, which costs the page far fewer bytes than
+    /// building the elements one by one): the QR code of the Key URI for `account`, the key in
+    /// groups of four (`#totp-secret`), what the app is told, and the fields `device` and `code`
+    /// (read from the submitted form). Only the account, a username, comes from outside; it is
+    /// escaped.
     pub fn setup_html(&self, account: &str) -> String {
         let qr = qr_svg(&self.otpauth_uri(APP_NAME, account)).unwrap_or_default();
         [
@@ -112,7 +113,7 @@ impl TotpSecret {
             &escape_html(account),
             ", issuer ",
             APP_NAME,
-            ", time-based, 6 digits every 30 seconds.</span></p><p>2. Type the code it shows. Once this is done, every sign-in asks for a code from the app after your password.</p>",
+            ", time-based, 6 digits every 30 seconds.</span></p><p>2. Type the code it shows. Once this is done, every sign-in asks for a code from the app after your password.</p><label>Name of this authenticator (optional) <input name=\"device\" autocomplete=\"off\"></label><label>Code <input name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\"></label>",
         ]
         .concat()
     }

@@ -218,13 +218,6 @@ pub fn Authenticator() -> impl IntoView {
             return view! {
                 <form class="stack" on:submit=confirm>
                     <div inner_html=html></div>
-                    <label>
-                        "Name of this authenticator (optional)"
-                        <input name="device" autocomplete="off" />
-                    </label>
-                    <label>
-                        "Code" <input name="code" inputmode="numeric" autocomplete="one-time-code" />
-                    </label>
                     <div class="actions">
                         <button class="button button-primary">"Turn it on"</button>
                         <button class="button" type="button" on:click=move |_| act(Action::Keep)>
