@@ -138,12 +138,14 @@ pub fn Authenticator() -> impl IntoView {
             }
             Operation::AssociateSoftwareToken => wire::secret_from(&answer).map(|secret| {
                 stage.update(|stage| {
-                    if let Stage::Read(before) = std::mem::replace(stage, Stage::Reading) {
-                        *stage = Stage::SettingUp(Setup {
+                    *stage = match std::mem::replace(stage, Stage::Reading) {
+                        Stage::Read(before) => Stage::SettingUp(Setup {
                             secret,
                             verified: false,
                             before,
-                        });
+                        }),
+                        // Only offered from Read; anything else stays, and the secret goes.
+                        other => other,
                     }
                 });
             }),
@@ -179,7 +181,12 @@ pub fn Authenticator() -> impl IntoView {
     card.run(Request::GetUser, apply);
 
     let act = move |action: Action| match action {
-        Action::Retry => card.run(Request::GetUser, apply),
+        // A call is out: its answer decides what comes next.
+        _ if card.busy() => {}
+        Action::Retry => {
+            stage.set(Stage::Reading);
+            card.run(Request::GetUser, apply);
+        }
         Action::Start => card.run(Request::AssociateSoftwareToken, apply),
         Action::TurnOff => card.run(Request::SetTotp { enabled: false }, apply),
         Action::AskTurnOff | Action::Keep => {

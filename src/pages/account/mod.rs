@@ -124,6 +124,11 @@ impl Card {
         self.outcome.set(Some(outcome));
     }
 
+    /// Whether a call is out. Not tracked: for event handlers.
+    pub(super) fn busy(self) -> bool {
+        self.busy.get_untracked()
+    }
+
     /// Clears the last outcome.
     pub(super) fn clear(self) {
         self.outcome.set(None);
@@ -153,7 +158,7 @@ impl Card {
         first: Request,
         apply: impl Fn(Operation, Result<Value, Trouble>) -> Option<Request> + 'static,
     ) {
-        if self.busy.get_untracked() {
+        if self.busy() {
             return;
         }
         self.busy.set(true);
