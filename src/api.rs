@@ -75,7 +75,8 @@ impl Route {
         }
     }
 
-    /// What the caller needs (contracts.md, API routes).
+    /// What the caller needs: the route scopes of devstack's `ApiConfig::default` and the
+    /// template (devstack/tests/infra_in_step keeps those two in step), and the handler's group.
     pub fn requirement(self) -> Requirement {
         let (scope, group) = match self {
             Route::Open => (None, None),

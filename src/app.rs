@@ -15,8 +15,9 @@ use crate::pages::{
     AccountSecurity, ApiConsole, Callback, Home, NotFound, Profile, SignIn, SignedOut,
 };
 
-/// The pages of the app and their paths (contracts.md, SPA routes, plus `/sign-in`, where a
-/// protected page sends a signed-out visitor on their way to the hosted UI).
+/// The pages of the app and their paths (the callback and sign-out ones are registered in
+/// devstack's config and the template as the app client's URLs), plus `/sign-in`, where a
+/// protected page sends a signed-out visitor on their way to the hosted UI.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Page {
     /// `/`

@@ -9,15 +9,9 @@ use serde_json::{Map, Value};
 
 use crate::auth::{ClientId, RedirectUri};
 
+use contract::FIELDS;
 /// Where the tokens of a session are kept. Never `localStorage`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum TokenStorage {
-    /// In this tab's memory only: a reload signs the user out (the default, and the safest).
-    #[default]
-    Memory,
-    /// In this tab's `sessionStorage`: survives a reload, gone when the tab closes.
-    Session,
-}
+pub use contract::TokenStorage;
 
 /// The validated contents of `/config.json`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,17 +79,6 @@ pub enum ConfigError {
         problem: String,
     },
 }
-
-const FIELDS: [&str; 8] = [
-    "hosted_ui_url",
-    "issuer",
-    "client_id",
-    "redirect_uri",
-    "sign_out_uri",
-    "scopes",
-    "api_base_url",
-    "token_storage",
-];
 
 impl AppConfig {
     /// Parses and validates the text of `config.json`.

@@ -8,6 +8,11 @@
 //! | api      | `http://localhost:3000` | the routes of `[api]`, behind the JWT authorizer and CORS |
 //! | spa      | `http://localhost:8080` | Trunk's `dist/` with index.html fallback, `/config.json`, CSP |
 //!
+//! Or the SPA is served by someone else (`trunk serve`, live reload): then there is no SPA
+//! listener, only its origin ([`SpaOrigin`], `--spa-origin`), and the Cognito side serves the
+//! SPA's `/config.json` at [`SPA_CONFIG_PATH`] for that server to proxy
+//! ([`Listeners::loopback_ephemeral_without_spa`], [`Stack::spa_config_url`]).
+//!
 //! # As a library (integration and end-to-end tests)
 //!
 //! ```no_run
@@ -63,6 +68,7 @@ mod headers;
 mod keys;
 mod request_log;
 mod spa;
+mod spa_origin;
 
 pub mod clock;
 pub mod config;
@@ -81,7 +87,8 @@ use url::Url;
 pub use accounts::{Mail, MailKind, TotpSecret};
 pub use clock::Clock;
 pub use config::{Config, ConfigError};
-pub use spa::{SpaRuntimeConfig, content_security_policy};
+pub use contract;
+pub use spa_origin::{SPA_CONFIG_PATH, SpaOrigin, SpaOriginError};
 // The app clients' AuthSessionValidity; infra/template.yaml is checked against it.
 pub use accounts::CHALLENGE_LIFETIME_SECS;
 
@@ -98,6 +105,16 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// The SPA origin the embedded default config uses (`http://localhost:8080/`).
 pub fn default_spa_url() -> Url {
     url_for(DEFAULT_SPA_ADDR)
+}
+
+/// The Cognito side's URL at its default address (`http://localhost:9229/`).
+pub fn default_cognito_url() -> Url {
+    url_for(DEFAULT_COGNITO_ADDR)
+}
+
+/// The API's URL at its default address (`http://localhost:3000/`).
+pub fn default_api_url() -> Url {
+    url_for(DEFAULT_API_ADDR)
 }
 
 /// Why the stack could not start.
@@ -147,12 +164,22 @@ pub enum StartError {
     NoSpaClient,
 }
 
-/// The three bound listeners. Bind them first to learn the URLs, then [`spawn`].
+/// The bound listeners: Cognito, API and (unless the SPA is served elsewhere) SPA. Bind them
+/// first to learn the URLs, then [`spawn`].
 #[derive(Debug)]
 pub struct Listeners {
     cognito: TcpListener,
     api: TcpListener,
-    spa: TcpListener,
+    spa: SpaSide,
+}
+
+/// Who serves the SPA.
+#[derive(Debug)]
+enum SpaSide {
+    /// devstack, on this listener.
+    Listener(TcpListener),
+    /// Another server (`trunk serve`) on this origin; devstack binds nothing for it.
+    Elsewhere(SpaOrigin),
 }
 
 /// The addresses to bind.
@@ -230,8 +257,29 @@ impl Listeners {
         Ok(Self {
             cognito: bind("cognito", "--cognito-addr", addresses.cognito).await?,
             api: bind("api", "--api-addr", addresses.api).await?,
-            spa: bind("spa", "--spa-addr", addresses.spa).await?,
+            spa: SpaSide::Listener(bind("spa", "--spa-addr", addresses.spa).await?),
         })
+    }
+
+    /// Binds the Cognito and API sides only: the SPA is served by another server on
+    /// `spa_origin` (`--spa-origin`), and devstack serves no SPA of its own.
+    pub async fn bind_without_spa(
+        cognito: SocketAddr,
+        api: SocketAddr,
+        spa_origin: SpaOrigin,
+    ) -> Result<Self, StartError> {
+        Ok(Self {
+            cognito: bind("cognito", "--cognito-addr", cognito).await?,
+            api: bind("api", "--api-addr", api).await?,
+            spa: SpaSide::Elsewhere(spa_origin),
+        })
+    }
+
+    /// Two ephemeral ports on 127.0.0.1 for the Cognito and API sides, the SPA served elsewhere
+    /// on `spa_origin` (for tests).
+    pub async fn loopback_ephemeral_without_spa(spa_origin: SpaOrigin) -> Result<Self, StartError> {
+        let any = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
+        Self::bind_without_spa(any, any, spa_origin).await
     }
 
     /// Three ephemeral ports on 127.0.0.1 (for tests).
@@ -247,7 +295,11 @@ impl Listeners {
 
     /// Listeners the caller bound itself.
     pub fn from_listeners(cognito: TcpListener, api: TcpListener, spa: TcpListener) -> Self {
-        Self { cognito, api, spa }
+        Self {
+            cognito,
+            api,
+            spa: SpaSide::Listener(spa),
+        }
     }
 
     /// The Cognito side's URL, e.g. `http://localhost:9229/`.
@@ -260,9 +312,18 @@ impl Listeners {
         local_url(&self.api)
     }
 
-    /// The SPA's URL, e.g. `http://localhost:8080/`.
+    /// The SPA's URL, e.g. `http://localhost:8080/`: the SPA listener's, or the origin it is
+    /// served on elsewhere.
     pub fn spa_url(&self) -> Url {
-        local_url(&self.spa)
+        match &self.spa {
+            SpaSide::Listener(listener) => local_url(listener),
+            SpaSide::Elsewhere(origin) => origin.url().clone(),
+        }
+    }
+
+    /// Whether devstack serves the SPA itself (false with [`Listeners::bind_without_spa`]).
+    pub fn serves_spa(&self) -> bool {
+        matches!(self.spa, SpaSide::Listener(_))
     }
 }
 
@@ -273,6 +334,7 @@ pub struct Stack {
     cognito_url: Url,
     api_url: Url,
     spa_url: Url,
+    serves_spa: bool,
     issuer: String,
     clock: Clock,
     cognito: Arc<cognito::CognitoState>,
@@ -291,9 +353,28 @@ impl Stack {
         &self.api_url
     }
 
-    /// The SPA, e.g. `http://localhost:8080/`.
+    /// The SPA, e.g. `http://localhost:8080/`, whether devstack serves it or not.
     pub fn spa_url(&self) -> &Url {
         &self.spa_url
+    }
+
+    /// Whether devstack serves the SPA itself.
+    pub fn serves_spa(&self) -> bool {
+        self.serves_spa
+    }
+
+    /// Where the SPA's runtime configuration is served: `<spa>/config.json` when devstack
+    /// serves the SPA, else `<cognito>`[`SPA_CONFIG_PATH`], for the SPA's own server to proxy
+    /// its `/config.json` to.
+    pub fn spa_config_url(&self) -> Url {
+        let (base, path) = if self.serves_spa {
+            (&self.spa_url, "/config.json")
+        } else {
+            (&self.cognito_url, SPA_CONFIG_PATH)
+        };
+        let mut url = base.clone();
+        url.set_path(path);
+        url
     }
 
     /// The issuer (`iss` of every token), e.g. `http://localhost:9229/us-east-1_DevStack01`.
@@ -332,7 +413,8 @@ impl Stack {
     }
 }
 
-/// Starts the three servers on `listeners` with `config`, serving the SPA from `spa_dir`.
+/// Starts the servers on `listeners` with `config`, serving the SPA from `spa_dir` (unused when
+/// the SPA is served elsewhere).
 ///
 /// Generates the two RSA keys and hashes the users' passwords first (about a second).
 pub async fn spawn(
@@ -343,6 +425,7 @@ pub async fn spawn(
     let cognito_url = listeners.cognito_url();
     let api_url = listeners.api_url();
     let spa_url = listeners.spa_url();
+    let serves_spa = listeners.serves_spa();
     let clock = Clock::system();
     let config = Arc::new(config);
 
@@ -366,26 +449,33 @@ pub async fn spawn(
         cognito_url.clone(),
     ));
     let issuer = cognito.issuer.clone();
-    let runtime = SpaRuntimeConfig::new(&config, &spa_url, &cognito_url, &issuer, &api_url)
+    let runtime = spa::spa_config(&config, &spa_url, &cognito_url, &issuer, &api_url)
         .ok_or(StartError::NoSpaClient)?;
-    let spa = Arc::new(spa::SpaState::new(spa_dir, runtime));
     let api = gateway_router(&config, &keys, &issuer, clock.clone())?;
 
     let (stop, stopped) = watch::channel(false);
-    let servers = vec![
-        serve(
-            "cognito",
-            listeners.cognito,
-            cognito::router(cognito.clone()),
-            stopped.clone(),
-        ),
-        serve("api", listeners.api, api, stopped.clone()),
-        serve("spa", listeners.spa, spa::router(spa), stopped),
-    ];
+    let mut cognito_router = cognito::router(cognito.clone());
+    let mut servers = Vec::new();
+    match listeners.spa {
+        SpaSide::Listener(listener) => {
+            let spa = Arc::new(spa::SpaState::new(spa_dir, runtime));
+            servers.push(serve("spa", listener, spa::router(spa), stopped.clone()));
+        }
+        // The SPA's own server proxies its /config.json here (Trunk.toml's [[proxy]]).
+        SpaSide::Elsewhere(_) => cognito_router = cognito_router.merge(spa::config_router(runtime)),
+    }
+    servers.push(serve(
+        "cognito",
+        listeners.cognito,
+        cognito_router,
+        stopped.clone(),
+    ));
+    servers.push(serve("api", listeners.api, api, stopped));
     Ok(Stack {
         cognito_url,
         api_url,
         spa_url,
+        serves_spa,
         issuer,
         clock,
         cognito,

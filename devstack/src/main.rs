@@ -7,10 +7,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use devstack::config::MfaConfiguration;
-use devstack::{Addresses, Config, Listeners, StartError};
+use devstack::{Addresses, Config, Listeners, SpaOrigin, StartError};
 
 /// A local stand-in for Amazon Cognito (managed login, OAuth 2.0, JWKS) and an API Gateway HTTP
-/// API running the `api` handlers, serving the built SPA as well.
+/// API running the `api` handlers, serving the built SPA as well (or leaving that to
+/// `trunk serve`: --spa-origin).
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
@@ -23,12 +24,17 @@ struct Args {
     /// Where the API Gateway side listens.
     #[arg(long, value_name = "ADDR", default_value_t = devstack::DEFAULT_API_ADDR)]
     api_addr: SocketAddr,
-    /// Where the SPA is served.
+    /// Where devstack serves the SPA.
     #[arg(long, value_name = "ADDR", default_value_t = devstack::DEFAULT_SPA_ADDR)]
     spa_addr: SocketAddr,
     /// Trunk's output directory with the built SPA.
     #[arg(long, value_name = "DIR", default_value = "dist")]
     spa_dir: PathBuf,
+    /// The SPA is served by another server on this origin (`trunk serve`: http://localhost:8080):
+    /// devstack serves no SPA, the embedded config's callback, sign-out and CORS origin follow
+    /// this origin, and the SPA's /config.json is on the Cognito side at /devstack/spa-config.json.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["spa_addr", "spa_dir"])]
+    spa_origin: Option<SpaOrigin>,
     /// Print the embedded default configuration and exit.
     #[arg(long)]
     print_default_config: bool,
@@ -115,18 +121,31 @@ async fn run(args: Args) -> Result<(), RunError> {
     let file_config = args.config.as_deref().map(Config::from_file).transpose()?;
     // The embedded demo passwords are public; a config file's are the user's own.
     let passwords_shown = file_config.is_none();
-    let listeners = Listeners::bind(Addresses {
-        cognito: args.cognito_addr,
-        api: args.api_addr,
-        spa: args.spa_addr,
-    })
-    .await?;
+    let listeners = match &args.spa_origin {
+        Some(origin) => {
+            Listeners::bind_without_spa(args.cognito_addr, args.api_addr, origin.clone()).await?
+        }
+        None => {
+            Listeners::bind(Addresses {
+                cognito: args.cognito_addr,
+                api: args.api_addr,
+                spa: args.spa_addr,
+            })
+            .await?
+        }
+    };
     let config = file_config.unwrap_or_else(|| {
-        // The embedded default follows --spa-addr; a config file says what it means.
+        // The embedded default follows --spa-addr or --spa-origin; a config file says what it means.
         let mut config = Config::embedded_default();
         config.move_spa_origin(&devstack::default_spa_url(), &listeners.spa_url());
         config
     });
+    // A config file may not name the origin: say so now, not as the hosted UI's refusal later.
+    let missing = args
+        .spa_origin
+        .as_ref()
+        .map(|origin| origin.missing_in(&config))
+        .unwrap_or_default();
     let users: Vec<String> = config
         .users
         .iter()
@@ -152,7 +171,18 @@ async fn run(args: Args) -> Result<(), RunError> {
     let mut stack = devstack::spawn(config, listeners, Some(args.spa_dir.clone())).await?;
 
     println!("devstack is running:");
-    println!("  SPA          {}", stack.spa_url());
+    if stack.serves_spa() {
+        println!("  SPA          {}", stack.spa_url());
+    } else {
+        println!(
+            "  SPA          {} (served by another server, such as trunk serve; not by devstack)",
+            stack.spa_url()
+        );
+        println!(
+            "  SPA config   {} (proxy the SPA's /config.json here)",
+            stack.spa_config_url()
+        );
+    }
     println!("  hosted UI    {}", stack.cognito_url());
     println!("  issuer       {}", stack.issuer());
     println!("  API          {}", stack.api_url());
@@ -163,7 +193,14 @@ async fn run(args: Args) -> Result<(), RunError> {
             .join("devstack/mailbox")
             .map_or_else(|_| String::new(), String::from)
     );
-    if !spa_built {
+    if !missing.is_empty() {
+        println!(
+            "  warning: {} is missing from the config's {}: the hosted UI or the API will refuse the SPA there",
+            stack.spa_url().origin().ascii_serialization(),
+            missing.join(", ")
+        );
+    }
+    if stack.serves_spa() && !spa_built {
         println!(
             "  (no SPA in {}: run `cargo xtask dev` or `trunk build`)",
             args.spa_dir.display()

@@ -1,5 +1,7 @@
 //! End-to-end harness: the release build of the SPA (`dist/`) served by devstack on three
-//! loopback origins, driven in headless Chromium through chromedriver.
+//! loopback origins, driven in headless Chromium through chromedriver. One scenario serves the
+//! SPA with the real `trunk serve` instead (debug build, live reload; [`trunk`]), beside devstack
+//! with no SPA of its own.
 //!
 //! Every test starts what it needs (devstack in-process, its own chromedriver and a fresh
 //! Chromium profile) and everything stops when the test ends, also when it fails: a scenario
@@ -8,14 +10,16 @@
 //! run in parallel.
 //!
 //! Run: `cargo xtask build` (writes `dist/`), then `cargo test -p e2e`. Needs Debian's
-//! `chromium` and `chromedriver` on `PATH` (`cargo xtask setup`). Screenshots of every page
-//! visited go to `$CARGO_TARGET_DIR/e2e-screenshots/` (or `target/e2e-screenshots/`), named
+//! `chromium` and `chromedriver`, and for the trunk scenario `trunk` and `wasm-bindgen`, on
+//! `PATH` (`cargo xtask setup`). Screenshots of every page visited go to
+//! `$CARGO_TARGET_DIR/e2e-screenshots/` (or `target/e2e-screenshots/`), named
 //! `<scenario>-<page>.png`; a wait that times out saves `<scenario>-timeout.png` and says so.
 
 pub mod browser;
 pub mod driver;
 mod hosted_ui;
 pub mod scenario;
+pub mod trunk;
 
 pub use browser::{Browser, DEADLINE};
 pub use scenario::{Scenario, assert_contains};

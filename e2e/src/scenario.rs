@@ -1,6 +1,8 @@
-//! One end-to-end scenario: devstack serving the release SPA and one headless Chromium, with
-//! the steps a user takes in the app (sign in, open a page, press Send on the API console).
+//! One end-to-end scenario: devstack serving the release SPA (or `trunk serve` serving the debug
+//! build beside it) and one headless Chromium, with the steps a user takes in the app (sign in,
+//! open a page, press Send on the API console).
 
+use crate::trunk::{FIRST_BUILD_DEADLINE, TrunkServe};
 use crate::{Browser, User, start_devstack};
 use anyhow::{Context, Result};
 use fantoccini::Locator;
@@ -14,13 +16,15 @@ pub const TOKENS_KEY: &str = "cognito-spa.tokens";
 /// [`Scenario::run_with`], which tear both down whatever the scenario's body returns.
 ///
 /// A panic in the body (a failed `assert!`) unwinds past that teardown; the parts' `Drop`s cover
-/// it: chromedriver's guard kills its process group (Chromium with it) and the dropped stack
-/// tells its servers to stop.
+/// it: chromedriver's guard kills its process group (Chromium with it), trunk's kills its own,
+/// and the dropped stack tells its servers to stop.
 pub struct Scenario {
     /// The browser the user drives; its screenshots are named `<scenario>-<page>.png`.
     pub browser: Browser,
     /// `None` once [`Scenario::stop_stack`] stopped it.
     stack: Option<devstack::Stack>,
+    /// The SPA's server when it is not devstack ([`Scenario::run_with_trunk_serve`]).
+    trunk: Option<TrunkServe>,
     // Copied from the stack, so they stay readable after it stopped.
     spa_url: Url,
     cognito_url: Url,
@@ -47,6 +51,52 @@ impl Scenario {
         body: impl AsyncFnOnce(&mut Scenario) -> Result<()>,
     ) -> Result<()> {
         let stack = start_devstack(adjust).await?;
+        Self::run_on(name, stack, None, body).await
+    }
+
+    /// Runs `body` with the SPA served by the real `trunk serve` from Trunk.toml (debug build,
+    /// live reload) on a free port, and devstack beside it serving no SPA, its origins moved to
+    /// trunk's as `--spa-origin` does. Waits for trunk's first build before the browser starts.
+    pub async fn run_with_trunk_serve(
+        name: &str,
+        body: impl AsyncFnOnce(&mut Scenario) -> Result<()>,
+    ) -> Result<()> {
+        let port = free_port()?;
+        let origin = devstack::SpaOrigin::parse(&format!("http://localhost:{port}"))?;
+        let listeners = devstack::Listeners::loopback_ephemeral_without_spa(origin)
+            .await
+            .context("binding devstack's listeners")?;
+        let mut config = devstack::Config::embedded_default();
+        config.move_spa_origin(&devstack::default_spa_url(), &listeners.spa_url());
+        let stack = devstack::spawn(config, listeners, None)
+            .await
+            .context("starting devstack")?;
+        let trunk = TrunkServe::start(
+            port,
+            &stack.spa_config_url(),
+            stack.cognito_url(),
+            stack.api_url(),
+        );
+        let mut trunk = match trunk {
+            Ok(trunk) => trunk,
+            Err(error) => {
+                stack.shutdown().await;
+                return Err(error);
+            }
+        };
+        if let Err(error) = trunk.wait_until_serving(FIRST_BUILD_DEADLINE).await {
+            stack.shutdown().await;
+            return Err(error);
+        }
+        Self::run_on(name, stack, Some(trunk), body).await
+    }
+
+    async fn run_on(
+        name: &str,
+        stack: devstack::Stack,
+        trunk: Option<TrunkServe>,
+        body: impl AsyncFnOnce(&mut Scenario) -> Result<()>,
+    ) -> Result<()> {
         let browser = match Browser::launch(name).await {
             Ok(browser) => browser,
             Err(error) => {
@@ -61,19 +111,27 @@ impl Scenario {
             api_url: stack.api_url().clone(),
             issuer: stack.issuer().to_owned(),
             stack: Some(stack),
+            trunk,
         };
         let outcome = body(&mut scenario).await;
         let teardown = scenario.finish().await;
         outcome.and(teardown)
     }
 
-    /// Closes the browser, then shuts the stack down if it still runs.
+    /// Closes the browser, then shuts the stack down if it still runs; trunk (if any) is
+    /// killed with its process group.
     async fn finish(self) -> Result<()> {
         let closed = self.browser.close().await;
         if let Some(stack) = self.stack {
             stack.shutdown().await;
         }
+        drop(self.trunk);
         closed
+    }
+
+    /// The `trunk serve` serving the SPA, in [`Scenario::run_with_trunk_serve`].
+    pub fn trunk(&self) -> Option<&TrunkServe> {
+        self.trunk.as_ref()
     }
 
     /// Stops every server of the stack while the page stays open in the browser.
@@ -226,6 +284,12 @@ pub async fn stored_token(browser: &Browser, name: &str) -> Result<Option<String
         )
         .await?;
     Ok(token.as_str().map(str::to_owned))
+}
+
+/// A port that was free a moment ago on 127.0.0.1, for a server that binds it itself.
+fn free_port() -> Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
+    Ok(listener.local_addr()?.port())
 }
 
 /// Fails the test naming the first of `expected` that `text` lacks.

@@ -11,7 +11,7 @@
 use crate::build::{self, Profile};
 use crate::cmd::{self, project_root};
 use anyhow::{Context, Result, bail};
-use base64::Engine as _;
+use contract::{SpaConfig, TokenStorage};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -90,7 +90,7 @@ struct Options {
     self_sign_up: Option<bool>,
     mfa: Option<String>,
     refresh_token_rotation: Option<bool>,
-    token_storage: String,
+    token_storage: TokenStorage,
 }
 
 impl Invocation {
@@ -107,7 +107,7 @@ impl Invocation {
             self_sign_up: None,
             mfa: None,
             refresh_token_rotation: None,
-            token_storage: "memory".to_owned(),
+            token_storage: TokenStorage::Memory,
         };
         let mut args = args.iter();
         while let Some(flag) = args.next() {
@@ -128,7 +128,15 @@ impl Invocation {
                 "--mfa" => options.mfa = Some(value()?.to_ascii_uppercase()),
                 "--refresh-token-rotation" => options.refresh_token_rotation = Some(true),
                 "--no-refresh-token-rotation" => options.refresh_token_rotation = Some(false),
-                "--token-storage" => options.token_storage = value()?,
+                "--token-storage" => {
+                    options.token_storage = match value()?.as_str() {
+                        "memory" => TokenStorage::Memory,
+                        "session" => TokenStorage::Session,
+                        other => bail!(
+                            "--token-storage `{other}`: use memory or session (never localStorage)"
+                        ),
+                    }
+                }
                 other => bail!("unknown option `{other}`\n\n{USAGE}"),
             }
         }
@@ -175,12 +183,6 @@ impl Options {
             .filter(|mfa| !["OFF", "OPTIONAL", "ON"].contains(mfa))
         {
             bail!("--mfa `{mfa}`: use OFF, OPTIONAL or ON");
-        }
-        if !["memory", "session"].contains(&self.token_storage.as_str()) {
-            bail!(
-                "--token-storage `{}`: use memory or session (never localStorage)",
-                self.token_storage
-            );
         }
         Ok(())
     }
@@ -433,7 +435,7 @@ fn deploy(options: &Options, tools: &Tools) -> Result<()> {
     }
     let outputs = deployed.outputs;
 
-    let config = spa_config_json(&outputs, &options.token_storage)?;
+    let config = spa_config_json(&outputs, options.token_storage)?;
     std::fs::write(dist.join("config.json"), config)
         .with_context(|| format!("writing {}", dist.join("config.json").display()))?;
 
@@ -524,7 +526,7 @@ fn build_spa() -> Result<(PathBuf, Vec<String>)> {
     let index_path = dist.join("index.html");
     let index_html = std::fs::read_to_string(&index_path)
         .with_context(|| format!("reading {}", index_path.display()))?;
-    let script_hashes = inline_script_hashes(&index_html);
+    let script_hashes = contract::csp::inline_script_hashes(&index_html);
     if script_hashes.is_empty() {
         bail!(
             "{} has no inline script: Trunk's loader is expected there, and the CSP is built around its hash",
@@ -761,62 +763,27 @@ fn describe_stack(tools: &Tools, stack: &str, region: &str) -> Result<Option<Sta
     bail!("`aws cloudformation describe-stacks` failed: {error}")
 }
 
-/// `dist/config.json` (the contract in the SPA's config module) from the stack outputs.
-fn spa_config_json(outputs: &BTreeMap<String, String>, token_storage: &str) -> Result<String> {
-    #[derive(serde::Serialize)]
-    struct SpaConfig<'a> {
-        hosted_ui_url: &'a str,
-        issuer: &'a str,
-        client_id: &'a str,
-        redirect_uri: &'a str,
-        sign_out_uri: &'a str,
-        scopes: Vec<&'a str>,
-        api_base_url: &'a str,
-        token_storage: &'a str,
-    }
+/// `dist/config.json` ([`contract::SpaConfig`]) from the stack outputs.
+fn spa_config_json(
+    outputs: &BTreeMap<String, String>,
+    token_storage: TokenStorage,
+) -> Result<String> {
     let config = SpaConfig {
-        hosted_ui_url: output(outputs, "HostedUiUrl")?,
-        issuer: output(outputs, "Issuer")?,
-        client_id: output(outputs, "ClientId")?,
-        redirect_uri: output(outputs, "RedirectUri")?,
-        sign_out_uri: output(outputs, "SignOutUri")?,
-        scopes: output(outputs, "Scopes")?.split_whitespace().collect(),
-        api_base_url: output(outputs, "ApiBaseUrl")?,
+        hosted_ui_url: output(outputs, "HostedUiUrl")?.to_owned(),
+        issuer: output(outputs, "Issuer")?.to_owned(),
+        client_id: output(outputs, "ClientId")?.to_owned(),
+        redirect_uri: output(outputs, "RedirectUri")?.to_owned(),
+        sign_out_uri: output(outputs, "SignOutUri")?.to_owned(),
+        scopes: output(outputs, "Scopes")?
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+        api_base_url: output(outputs, "ApiBaseUrl")?.to_owned(),
         token_storage,
     };
     let mut json = serde_json::to_string_pretty(&config)?;
     json.push('\n');
     Ok(json)
-}
-
-/// The CSP `script-src` hashes (base64 SHA-256, without the `'sha256-…'` wrapping) of every
-/// inline `<script>` in `html`, in document order. Scripts with a `src` are covered by `'self'`.
-fn inline_script_hashes(html: &str) -> Vec<String> {
-    let lower = html.to_ascii_lowercase();
-    let mut hashes = Vec::new();
-    let mut cursor = 0;
-    while let Some(found) = lower[cursor..].find("<script") {
-        let tag_start = cursor + found;
-        let Some(tag_len) = lower[tag_start..].find('>') else {
-            break;
-        };
-        let attributes = &lower[tag_start + "<script".len()..tag_start + tag_len];
-        let body_start = tag_start + tag_len + 1;
-        let body_len = lower[body_start..]
-            .find("</script")
-            .unwrap_or(lower.len() - body_start);
-        // A name right after `<script` that is longer (e.g. `<scripts>`) is not a script tag.
-        let is_script_tag = attributes.is_empty() || attributes.starts_with(char::is_whitespace);
-        if is_script_tag && !has_attribute(attributes, "src") {
-            // Browsers hash the text after the HTML parser's newline normalisation.
-            let body = html[body_start..body_start + body_len]
-                .replace("\r\n", "\n")
-                .replace('\r', "\n");
-            hashes.push(base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body)));
-        }
-        cursor = body_start + body_len;
-    }
-    hashes
 }
 
 /// The `InlineScriptHashes` to deploy: the new build's, then as many of the stack's current ones
@@ -845,38 +812,6 @@ fn csp_script_hashes(deployed: Option<&str>, built: &[String]) -> Vec<String> {
         .collect();
     hashes.extend(previous);
     hashes
-}
-
-/// Whether a (lower-cased) attribute list names `wanted`, skipping quoted values.
-fn has_attribute(attributes: &str, wanted: &str) -> bool {
-    let mut rest = attributes.trim_start();
-    while !rest.is_empty() {
-        let name_len = rest
-            .find(|c: char| c.is_whitespace() || c == '=' || c == '/')
-            .unwrap_or(rest.len());
-        if name_len == 0 {
-            // A stray `/` (self-closing syntax): skip it.
-            rest = rest[1..].trim_start();
-            continue;
-        }
-        if &rest[..name_len] == wanted {
-            return true;
-        }
-        rest = rest[name_len..].trim_start();
-        if let Some(value) = rest.strip_prefix('=') {
-            let value = value.trim_start();
-            rest = match value.chars().next() {
-                Some(quote @ ('"' | '\'')) => {
-                    value[1..].find(quote).map_or("", |end| &value[end + 2..])
-                }
-                _ => value
-                    .find(char::is_whitespace)
-                    .map_or("", |end| &value[end..]),
-            }
-            .trim_start();
-        }
-    }
-    false
 }
 
 /// One file of `dist/` and how S3 should serve it.
@@ -1001,7 +936,7 @@ mod tests {
         let plain = options(parse(&[], &[]).unwrap());
         assert_eq!(plain.stack_name, "cognito-spa");
         assert_eq!(plain.region, "us-east-1");
-        assert_eq!(plain.token_storage, "memory");
+        assert_eq!(plain.token_storage, TokenStorage::Memory);
         // Stack settings not given: the stack keeps what it has (see choose_parameters).
         assert_eq!(plain.domain_prefix, None);
         assert_eq!(plain.local_origin, None);
@@ -1072,7 +1007,7 @@ mod tests {
                 self_sign_up: Some(false),
                 mfa: Some("OPTIONAL".into()),
                 refresh_token_rotation: Some(true),
-                token_storage: "session".into(),
+                token_storage: TokenStorage::Session,
             }
         );
         assert_eq!(parse(&["--help"], &[]).unwrap(), Invocation::Help);
@@ -1289,7 +1224,7 @@ mod tests {
 
     #[test]
     fn config_json_has_the_contract_shape() {
-        let json = spa_config_json(&outputs(), "memory").unwrap();
+        let json = spa_config_json(&outputs(), TokenStorage::Memory).unwrap();
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(
             value,
@@ -1351,7 +1286,9 @@ mod tests {
     fn config_json_names_a_missing_output() {
         let mut partial = outputs();
         partial.remove("ClientId");
-        let error = spa_config_json(&partial, "memory").unwrap_err().to_string();
+        let error = spa_config_json(&partial, TokenStorage::Memory)
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("no output `ClientId`"), "{error}");
     }
 
@@ -1599,51 +1536,6 @@ mod tests {
             Some("z"),
             "the server profile should optimise for speed"
         );
-    }
-
-    #[test]
-    fn inline_scripts_are_hashed_as_a_csp_expects() {
-        // The CSP3 spec's example: `alert('Hello, world.');` hashes to this value.
-        let html = "<html><head><script>alert('Hello, world.');</script></head></html>";
-        assert_eq!(
-            inline_script_hashes(html),
-            ["qznLcsROx4GACP2dm0UCKCzCG+HiZ1guq6ZZDob/Tng="]
-        );
-    }
-
-    #[test]
-    fn only_inline_scripts_count_and_text_is_hashed_verbatim() {
-        let html = r#"<!DOCTYPE html><html><head>
-<script src="/app-1234abcd.js" type="module"></script>
-<link rel="modulepreload" href="/x.js" data-src="y">
-<SCRIPT type="module" data-note='has src= inside'>
-import init from '/app-1234abcd.js';
-await init();
-</SCRIPT>
-<scripts>not a tag we care about</scripts>
-<script>second()</script>
-</head></html>"#;
-        let sha =
-            |text: &str| base64::engine::general_purpose::STANDARD.encode(Sha256::digest(text));
-        assert_eq!(
-            inline_script_hashes(html),
-            [
-                sha("\nimport init from '/app-1234abcd.js';\nawait init();\n"),
-                sha("second()"),
-            ]
-        );
-        assert!(inline_script_hashes("<p>no scripts</p>").is_empty());
-        // Same vector as devstack's CSP test (`printf 'console.log(1)' | openssl dgst -sha256
-        // -binary | base64`), and CRLF hashed as the LF the browser sees.
-        assert_eq!(
-            inline_script_hashes("<script>console.log(1)</script><script>a\r\nb\rc</script>"),
-            [
-                "CihokcEcBW4atb/CW/XWsvWwbTjqwQlE9nj9ii5ww5M=".to_owned(),
-                sha("a\nb\nc")
-            ]
-        );
-        // An unterminated script hashes what is there rather than panicking.
-        assert_eq!(inline_script_hashes("<script>cut"), [sha("cut")]);
     }
 
     #[test]

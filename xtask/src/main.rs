@@ -11,6 +11,7 @@ mod deploy;
 mod dev;
 mod setup;
 mod size_budget;
+mod supervise;
 mod test;
 
 use anyhow::{Result, bail};
@@ -22,7 +23,8 @@ commands:
   setup          install what is missing (wasm32 target, trunk, wasm-bindgen-cli, wasm-opt,
                  chromium + chromedriver, the Python virtualenv); idempotent
   build          build the SPA for release into dist/ (trunk, wasm-opt applied)
-  dev            set up, build the SPA and run the whole system locally (devstack)
+  dev            set up, build the SPA and run the whole system locally (devstack);
+                 `--watch`: trunk serve (rebuild and reload on every change) beside devstack
   test           set up, then run every check and test; exits non-zero on any failure
   bench          build, then measure sizes, sign-in and the stand-in under load; writes
                  target/bench/report.md and report.json (`--quick`: fewer, shorter runs)

@@ -193,16 +193,8 @@ pub struct SpaConfig {
     pub token_storage: TokenStorage,
 }
 
-/// Where the SPA keeps its tokens (never localStorage).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TokenStorage {
-    /// In memory only: a reload signs the user out.
-    #[default]
-    Memory,
-    /// In sessionStorage: survives a reload, not the tab.
-    Session,
-}
+/// Where the SPA keeps its tokens (never localStorage): config.json's `token_storage`.
+pub use contract::TokenStorage;
 
 /// `[testing]`: switches that make the stand-in behave unlike Cognito, for tests only.
 #[derive(Debug, Clone, Default, Deserialize)]

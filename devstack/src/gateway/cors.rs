@@ -6,7 +6,7 @@
 //!   every requested header are allowed; a plain `204` without any CORS header otherwise (so the
 //!   browser refuses the real request);
 //! - every other response, including the authorizer's 401/403 and the gateway's own 404/413 (a
-//!   choice: the AWS documents do not say, see contracts.md), gets `Access-Control-Allow-Origin`
+//!   choice: the AWS documents do not say; devstack/README.md lists it), gets `Access-Control-Allow-Origin`
 //!   (and `-Expose-Headers`, `-Allow-Credentials` as configured) when its `Origin` is allowed;
 //! - CORS headers from the integration are dropped: the configuration is the only source;
 //! - `Vary: Origin` is sent whenever the answer depends on the origin (not with `*`).

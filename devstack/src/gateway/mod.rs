@@ -23,7 +23,7 @@
 //! allow_credentials = false
 //! ```
 //!
-//! Without an `[api]` section the routes and CORS policy of contracts.md apply
+//! Without an `[api]` section the routes and CORS policy the template deploys apply
 //! ([`ApiConfig::default`]); keys left out of `[api.cors]` keep those defaults too. Unknown keys
 //! are refused; [`ApiConfig::validate`] names the field and the reason.
 //!
@@ -56,7 +56,7 @@
 //!    A panic in a handler is API Gateway's answer to a failed Lambda invocation: 500
 //!    `{"message":"Internal Server Error"}`.
 //! 7. CORS headers are set from the configuration on every non-preflight response, replacing any
-//!    the integration sent; the 401/403 of step 5 get them too (contracts.md).
+//!    the integration sent; the 401/403 of step 5 get them too (devstack's choice, see cors.rs).
 //!
 //! Request logging (method, path, status, latency) is the job of the layer that serves this
 //! router; nothing here logs a header or a token.

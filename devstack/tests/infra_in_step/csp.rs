@@ -27,8 +27,10 @@ fn the_content_security_policy_matches() {
         .replace("${ApiConnectSource}", "<API>");
 
     let index_html = "<!DOCTYPE html><html><head><script type=\"module\">import init from '/app-1a2b.js';</script></head></html>";
-    let local =
-        devstack::content_security_policy(index_html, &["<hosted UI>", "<issuer>", "<API>"]);
+    let local = devstack::contract::csp::policy_for_index(
+        index_html,
+        &["<hosted UI>", "<issuer>", "<API>"],
+    );
     let local = local
         .split_whitespace()
         .map(|word| {
