@@ -101,6 +101,9 @@ pub(super) fn not_sent(problem: &'static str) -> Result<&'static str, Trouble> {
     })
 }
 
+/// What a card does with each answer of its calls, and what it sends next.
+type Apply = dyn Fn(Operation, Result<Value, Trouble>) -> Option<Request>;
+
 /// What every card has: the session, whether a call is out, and its last action's outcome.
 #[derive(Clone, Copy)]
 pub(super) struct Card {
@@ -158,6 +161,11 @@ impl Card {
         first: Request,
         apply: impl Fn(Operation, Result<Value, Trouble>) -> Option<Request> + 'static,
     ) {
+        self.run_boxed(first, Box::new(apply));
+    }
+
+    /// [`Card::run`], not generic: one future for every card.
+    fn run_boxed(self, first: Request, apply: Box<Apply>) {
         if self.busy() {
             return;
         }
