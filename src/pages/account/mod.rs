@@ -154,7 +154,7 @@ impl Card {
 
     /// The card's calls, one at a time, with the card busy and its last outcome cleared
     /// meanwhile (ignored while one is out). `apply` takes each answer (or what went wrong,
-    /// explained) and says what to send next, if anything: one future per card, whatever it
+    /// explained) and says what to send next, if anything: one future, whatever a card
     /// sends.
     pub(super) fn run(
         self,
