@@ -4,7 +4,6 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::app::Page;
-
 use crate::auth::jwt::DecodedJwt;
 use crate::auth::{AuthError, AuthState, Session, use_auth};
 use crate::components::time::{Countdown, Moment, TimeKind};
