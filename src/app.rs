@@ -7,11 +7,13 @@ use leptos_router::{
     hooks::use_location,
 };
 
-use crate::auth::provide_auth;
+use crate::auth::{provide_auth, use_auth};
 use crate::components::time::provide_clock;
 use crate::components::{ConfigErrorPage, PageSkeleton, SessionCorner, Task};
 use crate::config::{self, AppConfig};
-use crate::pages::{ApiConsole, Callback, Home, NotFound, Profile, SignIn, SignedOut};
+use crate::pages::{
+    AccountSecurity, ApiConsole, Callback, Home, NotFound, Profile, SignIn, SignedOut,
+};
 
 /// The pages of the app and their paths (the callback and sign-out ones are registered in
 /// devstack's config and the template as the app client's URLs), plus `/sign-in`, where a
@@ -26,6 +28,9 @@ pub enum Page {
     Profile,
     /// `/api`: the API console, protected.
     ApiConsole,
+    /// `/account`: Account security (authenticator, password, sign out everywhere), protected;
+    /// linked only when config.json asks for `aws.cognito.signin.user.admin`.
+    AccountSecurity,
     /// `/signed-out`: the sign-out URI.
     SignedOut,
     /// `/sign-in?return_to=...`: starts signing in, then comes back to `return_to`.
@@ -34,17 +39,29 @@ pub enum Page {
 
 impl Page {
     /// Every page.
-    pub const ALL: [Page; 6] = [
+    pub const ALL: [Page; 7] = [
         Page::Home,
         Page::Callback,
         Page::Profile,
         Page::ApiConsole,
+        Page::AccountSecurity,
         Page::SignedOut,
         Page::SignIn,
     ];
 
-    /// The pages linked from the header, in order.
-    pub const NAV: [Page; 3] = [Page::Home, Page::Profile, Page::ApiConsole];
+    /// The pages linked from the header, in order (see [`Page::is_offered`]).
+    pub const NAV: [Page; 4] = [
+        Page::Home,
+        Page::Profile,
+        Page::ApiConsole,
+        Page::AccountSecurity,
+    ];
+
+    /// Whether the app links to the page: Account security only when config.json's `scopes`
+    /// ask for `aws.cognito.signin.user.admin`, which its calls to Cognito need.
+    pub fn is_offered(self, config_scopes: &[String]) -> bool {
+        self != Page::AccountSecurity || crate::idp::wire::scope_requested(config_scopes)
+    }
 
     /// The path segment after the leading `/` (empty for home).
     pub const fn segment(self) -> &'static str {
@@ -53,6 +70,7 @@ impl Page {
             Page::Callback => "callback",
             Page::Profile => "profile",
             Page::ApiConsole => "api",
+            Page::AccountSecurity => "account",
             Page::SignedOut => "signed-out",
             Page::SignIn => "sign-in",
         }
@@ -70,6 +88,7 @@ impl Page {
             Page::Callback => "Signing in",
             Page::Profile => "Profile",
             Page::ApiConsole => "API console",
+            Page::AccountSecurity => "Account security",
             Page::SignedOut => "Signed out",
             Page::SignIn => "Sign in",
         }
@@ -89,7 +108,10 @@ impl Page {
 
     /// Whether a signed-out visitor is sent to sign in first.
     pub const fn is_protected(self) -> bool {
-        matches!(self, Page::Profile | Page::ApiConsole)
+        matches!(
+            self,
+            Page::Profile | Page::ApiConsole | Page::AccountSecurity
+        )
     }
 }
 
@@ -174,6 +196,13 @@ fn Shell(config: AppConfig) -> impl IntoView {
                         redirect_path=return_here
                         fallback=PageSkeleton
                     />
+                    <ProtectedRoute
+                        path=StaticSegment(Page::AccountSecurity.segment())
+                        view=AccountSecurity
+                        condition=signed_in
+                        redirect_path=return_here
+                        fallback=PageSkeleton
+                    />
                 </Routes>
             </main>
             <footer class="site-footer">
@@ -209,8 +238,10 @@ fn DocumentTitle() -> impl IntoView {
 
 #[component]
 fn SiteHeader() -> impl IntoView {
+    let scopes = use_auth().config().scopes;
     let links = Page::NAV
         .into_iter()
+        .filter(|page| page.is_offered(&scopes))
         .map(|page| {
             view! {
                 <li>
@@ -251,6 +282,7 @@ mod tests {
                 ("/callback".to_owned(), false),
                 ("/profile".to_owned(), true),
                 ("/api".to_owned(), true),
+                ("/account".to_owned(), true),
                 ("/signed-out".to_owned(), false),
                 ("/sign-in".to_owned(), false),
             ]
@@ -259,8 +291,32 @@ mod tests {
 
     #[test]
     fn the_navigation_links_pages_people_visit_on_purpose() {
-        assert_eq!(Page::NAV, [Page::Home, Page::Profile, Page::ApiConsole]);
+        assert_eq!(
+            Page::NAV,
+            [
+                Page::Home,
+                Page::Profile,
+                Page::ApiConsole,
+                Page::AccountSecurity
+            ]
+        );
         assert!(!Page::NAV.contains(&Page::Callback));
+    }
+
+    #[test]
+    fn account_security_is_offered_only_with_the_user_admin_scope() {
+        let without = ["openid".to_owned(), "api/read".to_owned()];
+        let with = [
+            "openid".to_owned(),
+            "aws.cognito.signin.user.admin".to_owned(),
+        ];
+        assert!(!Page::AccountSecurity.is_offered(&without));
+        assert!(Page::AccountSecurity.is_offered(&with));
+        assert!(Page::ApiConsole.is_offered(&without));
+        assert_eq!(
+            Page::document_title("/account"),
+            "Account security · cognito-spa"
+        );
     }
 
     #[test]

@@ -19,7 +19,10 @@ pub struct AppConfig {
     /// Base of the hosted UI (`/oauth2/authorize`, `/oauth2/token`, `/logout`, ...), without a
     /// trailing slash.
     pub hosted_ui_url: String,
-    /// The token issuer, exactly as it appears in the `iss` claim.
+    /// The token issuer, exactly as it appears in the `iss` claim. Its origin is also the
+    /// identity-provider JSON API's endpoint (Cognito's issuer is
+    /// `https://cognito-idp.<region>.amazonaws.com/<pool id>`, devstack serves both on one
+    /// origin), so that needs no field of its own: [`crate::idp::wire::endpoint`].
     pub issuer: String,
     /// The app client id.
     pub client_id: ClientId,

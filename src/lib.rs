@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod components;
 pub mod config;
+pub mod idp;
 pub mod pages;
 
 pub use app::App;

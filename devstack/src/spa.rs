@@ -234,7 +234,7 @@ mod tests {
                 "client_id": "3n4b5urk1ft4fl3mg5e62d9ado",
                 "redirect_uri": "http://localhost:8080/callback",
                 "sign_out_uri": "http://localhost:8080/signed-out",
-                "scopes": ["openid", "email", "profile", "api/read", "api/write"],
+                "scopes": ["openid", "email", "profile", "api/read", "api/write", "aws.cognito.signin.user.admin"],
                 "api_base_url": "http://localhost:3000",
                 "token_storage": "memory"
             })

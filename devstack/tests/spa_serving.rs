@@ -107,7 +107,14 @@ async fn serves_dist_with_fallback_config_json_and_security_headers() {
             "client_id": "3n4b5urk1ft4fl3mg5e62d9ado",
             "redirect_uri": format!("{spa}/callback"),
             "sign_out_uri": format!("{spa}/signed-out"),
-            "scopes": ["openid", "email", "profile", "api/read", "api/write"],
+            "scopes": [
+                "openid",
+                "email",
+                "profile",
+                "api/read",
+                "api/write",
+                "aws.cognito.signin.user.admin"
+            ],
             "api_base_url": api,
             "token_storage": "memory",
         })

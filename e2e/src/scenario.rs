@@ -256,16 +256,7 @@ impl Scenario {
     /// One of the tokens the current tab keeps in sessionStorage (`id_token`, `access_token`,
     /// `refresh_token`), if any.
     pub async fn stored_token(&self, name: &str) -> Result<Option<String>> {
-        let token = self
-            .browser
-            .client()
-            .execute(
-                "const stored = sessionStorage.getItem(arguments[0]);\
-                 return stored === null ? null : JSON.parse(stored)[arguments[1]];",
-                vec![json!(TOKENS_KEY), json!(name)],
-            )
-            .await?;
-        Ok(token.as_str().map(str::to_owned))
+        stored_token(&self.browser, name).await
     }
 
     /// How many entries of this tab's history are on the hosted UI's origin.
@@ -279,6 +270,20 @@ impl Scenario {
             .filter(|url| Url::parse(url).is_ok_and(|url| url.origin() == origin))
             .count())
     }
+}
+
+/// One of the tokens `browser`'s current tab keeps in sessionStorage (`id_token`,
+/// `access_token`, `refresh_token`), if any: also for a second browser of a scenario.
+pub async fn stored_token(browser: &Browser, name: &str) -> Result<Option<String>> {
+    let token = browser
+        .client()
+        .execute(
+            "const stored = sessionStorage.getItem(arguments[0]);\
+             return stored === null ? null : JSON.parse(stored)[arguments[1]];",
+            vec![json!(TOKENS_KEY), json!(name)],
+        )
+        .await?;
+    Ok(token.as_str().map(str::to_owned))
 }
 
 /// A port that was free a moment ago on 127.0.0.1, for a server that binds it itself.

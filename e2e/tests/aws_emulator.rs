@@ -98,10 +98,6 @@ fn check_outputs_and_config(stack: &StackView, printed: &str) -> Result<()> {
         ),
         ("RedirectUri", format!("{spa}/callback")),
         ("SignOutUri", format!("{spa}/signed-out")),
-        (
-            "Scopes",
-            "openid email profile api/read api/write".to_owned(),
-        ),
     ] {
         ensure!(
             stack.output(key)? == expected,
@@ -128,6 +124,15 @@ fn check_outputs_and_config(stack: &StackView, printed: &str) -> Result<()> {
         "the URL is not printed:\n{printed}"
     );
 
+    // The SPA client's scopes, which the template lists once (the client and this output).
+    let scopes: Vec<&str> = stack.output("Scopes")?.split_whitespace().collect();
+    for needed in ["openid", "email", "profile", "api/read", "api/write"] {
+        ensure!(
+            scopes.contains(&needed),
+            "output Scopes lacks {needed}: {scopes:?}"
+        );
+    }
+
     let config_path = e2e::workspace_root().join("dist/config.json");
     let config: Value = serde_json::from_str(
         &std::fs::read_to_string(&config_path)
@@ -139,7 +144,7 @@ fn check_outputs_and_config(stack: &StackView, printed: &str) -> Result<()> {
         "client_id": stack.output("ClientId")?,
         "redirect_uri": stack.output("RedirectUri")?,
         "sign_out_uri": stack.output("SignOutUri")?,
-        "scopes": ["openid", "email", "profile", "api/read", "api/write"],
+        "scopes": scopes,
         "api_base_url": api,
         "token_storage": "memory",
     });
@@ -328,7 +333,7 @@ impl ApiOverHttp {
             .append_pair("response_type", "code")
             .append_pair("client_id", client_id)
             .append_pair("redirect_uri", redirect)
-            .append_pair("scope", "openid email profile api/read api/write")
+            .append_pair("scope", stack.output("Scopes")?)
             .append_pair("state", "state-from-the-test")
             .append_pair("code_challenge", &challenge)
             .append_pair("code_challenge_method", "S256");

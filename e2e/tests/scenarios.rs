@@ -9,6 +9,9 @@ use e2e::{ADMIN, Browser, DEMO, Scenario, User, assert_contains};
 use serde_json::json;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+mod support;
+use support::refresh_with;
+
 /// The signed-out home page's heading.
 const HOME_SIGNED_OUT: &str = "Sign in with Cognito, then call a protected API";
 
@@ -421,20 +424,6 @@ async fn reload_with_memory_storage_signs_in_again_without_the_password() -> Res
             .await
     })
     .await
-}
-
-/// Asks the token endpoint for new tokens with `refresh_token`, as a client would.
-async fn refresh_with(s: &Scenario, refresh_token: &str) -> Result<reqwest::Response> {
-    let client_id = "3n4b5urk1ft4fl3mg5e62d9ado";
-    Ok(reqwest::Client::new()
-        .post(s.cognito_url().join("/oauth2/token")?)
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", client_id),
-            ("refresh_token", refresh_token),
-        ])
-        .send()
-        .await?)
 }
 
 /// Scenario 5: signing out revokes the refresh token, signs out the other tab, and Back does not

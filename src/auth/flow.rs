@@ -141,7 +141,10 @@ mod tests {
             ("response_type", "code"),
             ("client_id", "3n4b5urk1ft4fl3mg5e62d9ado"),
             ("redirect_uri", "http://localhost:8080/callback"),
-            ("scope", "openid email profile api/read api/write"),
+            (
+                "scope",
+                "openid email profile api/read api/write aws.cognito.signin.user.admin",
+            ),
             ("state", "st"),
             ("nonce", "no"),
             (

@@ -1,5 +1,6 @@
 //! One module per page of the app.
 
+mod account;
 mod api_console;
 mod callback;
 mod home;
@@ -8,6 +9,7 @@ mod profile;
 mod sign_in;
 mod signed_out;
 
+pub use account::AccountSecurity;
 pub use api_console::ApiConsole;
 pub use callback::Callback;
 pub use home::Home;

@@ -1,7 +1,9 @@
 //! The profile page: attributes, groups, the decoded tokens, the session's expiry, userInfo.
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 
+use crate::app::Page;
 use crate::auth::jwt::DecodedJwt;
 use crate::auth::{AuthError, AuthState, Session, use_auth};
 use crate::components::time::{Countdown, Moment, TimeKind};
@@ -75,6 +77,15 @@ fn SessionCard(session: Memo<Option<Session>>) -> impl IntoView {
                 >
                     {move || if refreshing() { "Refreshing…" } else { "Refresh now" }}
                 </button>
+                {Page::AccountSecurity
+                    .is_offered(&auth.config().scopes)
+                    .then(|| {
+                        view! {
+                            <A href=Page::AccountSecurity.path() attr:class="button">
+                                "Account security"
+                            </A>
+                        }
+                    })}
                 <button class="button" type="button" on:click=move |_| sign_out()>
                     "Sign out"
                 </button>

@@ -30,7 +30,14 @@ fn embedded_default_matches_the_contract() {
     assert_eq!(client.logout_urls, ["http://localhost:8080/signed-out"]);
     assert_eq!(
         client.allowed_scopes,
-        ["openid", "email", "profile", "api/read", "api/write"]
+        [
+            "openid",
+            "email",
+            "profile",
+            "api/read",
+            "api/write",
+            "aws.cognito.signin.user.admin"
+        ]
     );
     assert_eq!(client.refresh_token_validity_minutes, 30 * 1440);
     assert!(!client.refresh_token_rotation);
@@ -217,7 +224,7 @@ fn scopes_must_exist() {
             .unwrap()
             .push("api/delete".into());
     }));
-    assert_eq!(field, "app_clients[0].allowed_scopes[5]");
+    assert_eq!(field, "app_clients[0].allowed_scopes[6]");
     assert!(reason.contains("\"api/delete\""), "{reason}");
 
     let (field, _) = invalid_field(with(|t| {
