@@ -60,7 +60,6 @@
 mod accounts;
 mod cognito;
 mod headers;
-mod keys;
 mod request_log;
 mod spa;
 
@@ -130,7 +129,7 @@ pub enum StartError {
     },
     /// The signing keys could not be generated.
     #[error(transparent)]
-    Keys(#[from] keys::KeyError),
+    Keys(#[from] cognito::keys::KeyError),
     /// A password could not be hashed.
     #[error(transparent)]
     Hash(#[from] accounts::HashError),
@@ -350,7 +349,7 @@ pub async fn spawn(
         let (config, now) = (config.clone(), clock.now_secs());
         tokio::task::spawn_blocking(move || -> Result<_, StartError> {
             Ok((
-                keys::PoolKeys::generate()?,
+                cognito::keys::PoolKeys::generate()?,
                 accounts::Accounts::from_config(&config, now)?,
             ))
         })
@@ -425,7 +424,7 @@ fn serve(
 /// clock).
 fn gateway_router(
     config: &Config,
-    keys: &keys::PoolKeys,
+    keys: &cognito::keys::PoolKeys,
     issuer: &str,
     clock: Clock,
 ) -> Result<axum::Router, StartError> {

@@ -5,7 +5,7 @@
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
 use super::CognitoState;
-use super::tokens::AccessClaims;
+use super::minting::AccessClaims;
 
 /// Why an access token was refused. Each caller words it its own way (RFC 6750 for userInfo,
 /// Cognito's exception messages for the JSON API).

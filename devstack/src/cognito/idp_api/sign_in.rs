@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::request::{Parameters, Request};
 use super::{Answer, AwsError, CognitoState, check_attribute_names, check_pool, client};
 use crate::accounts::{AccountError, Challenge, Next, Progress};
-use crate::cognito::tokens::{IssuedTokens, RefreshRefusal, SignIn};
+use crate::cognito::minting::{IssuedTokens, RefreshRefusal, SignIn};
 use crate::config::AppClientConfig;
 
 /// The only scope of the API flows' access tokens: what the user operations (GetUser, ...)

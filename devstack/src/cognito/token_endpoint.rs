@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::tokens::{IssuedTokens, RefreshRefusal, SignIn};
+use super::minting::{IssuedTokens, RefreshRefusal, SignIn};
 use super::{CognitoState, FormError, OAuthErrorBody, json_response, read_form};
 use crate::config::AppClientConfig;
 

@@ -1,4 +1,6 @@
-//! The ID and access tokens, with exactly the claims Cognito puts in them.
+//! Minting tokens: the ID and access tokens, with exactly the claims Cognito puts in them, and
+//! the sign-ins and refreshes that issue them (with a refresh token) for the endpoints and the
+//! JSON API.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -7,9 +9,9 @@ use sha2::{Digest, Sha256};
 
 use super::CognitoState;
 use super::grants::RefreshGrant;
+use super::keys::KeyError;
 use crate::accounts::User;
 use crate::config::AppClientConfig;
-use crate::keys::KeyError;
 
 /// Claims of a Cognito ID token.
 #[derive(Debug, Serialize)]
