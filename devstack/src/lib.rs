@@ -48,7 +48,9 @@
 //!
 //! # Faithfulness notes
 //! - Refresh tokens are opaque random strings (Cognito's are JWE); clients must treat them as opaque
-//!   either way. With rotation on, the old refresh token stops working at once (grace period 0 s).
+//!   either way. With rotation on, a refresh's new refresh token lives what is left of the
+//!   sign-in's lifetime, and the old one works for the client's grace period more (a retry gets
+//!   new tokens and another refresh token); see `cognito/refresh_tokens.rs`.
 //! - `/oauth2/revoke` revokes the refresh token and the access tokens of that sign-in for
 //!   `/oauth2/userInfo`; the API Gateway authorizer, like the real one, only verifies the JWT and
 //!   keeps accepting them until they expire.

@@ -57,7 +57,9 @@ impl CognitoState {
         if claims.exp <= self.clock.now_secs() {
             return Err(AccessTokenError::Expired);
         }
-        if self.grants().is_revoked(&claims.origin_jti) || self.signed_out_after(&claims) {
+        if self.grants().refresh_tokens.is_revoked(&claims.origin_jti)
+            || self.signed_out_after(&claims)
+        {
             return Err(AccessTokenError::Revoked);
         }
         Ok(claims)

@@ -16,6 +16,7 @@ mod login_page;
 mod mailbox_page;
 mod minting;
 mod pages;
+mod refresh_tokens;
 mod token_endpoint;
 mod userinfo;
 
