@@ -22,7 +22,7 @@
 //! //    them to the SPA listener's real origin.
 //! let mut config = Config::embedded_default();
 //! config.move_spa_origin(&devstack::default_spa_url(), &listeners.spa_url());
-//! config.app_clients[0].refresh_token_rotation = true;
+//! config.app_clients[0].refresh_token_retry_grace_seconds = 0; // rotated tokens end at once
 //!
 //! // 3. Start. `spa_dir` is Trunk's dist/ (None: a page saying how to build it).
 //! let stack = spawn(config, listeners, None).await?;

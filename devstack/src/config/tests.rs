@@ -33,17 +33,24 @@ fn embedded_default_matches_the_contract() {
         ["openid", "email", "profile", "api/read", "api/write"]
     );
     assert_eq!(client.refresh_token_validity_minutes, 30 * 1440);
-    assert!(!client.refresh_token_rotation);
-    // No SRP: devstack does not implement it, and the deployed client does not allow it.
-    assert_eq!(client.explicit_auth_flows, ["ALLOW_REFRESH_TOKEN_AUTH"]);
+    // Rotation with a grace period, as the template's defaults have it.
+    assert!(client.refresh_token_rotation);
+    assert_eq!(client.refresh_token_retry_grace_seconds, 10);
+    // No flow of the JSON API: no SRP or password (devstack implements no SRP, the deployed
+    // client allows no sign-in by API), and no REFRESH_TOKEN_AUTH on a rotating client.
+    assert!(client.explicit_auth_flows.is_empty());
+    // Without the list, a client that does not rotate may refresh by InitiateAuth.
     let unlisted = with(|t| {
         self::client(t).remove("explicit_auth_flows");
+        self::client(t).insert("refresh_token_rotation".into(), false.into());
+        self::client(t).remove("refresh_token_retry_grace_seconds");
     })
     .unwrap();
     assert_eq!(
         unlisted.app_clients[0].explicit_auth_flows,
         ["ALLOW_REFRESH_TOKEN_AUTH"]
     );
+    assert_eq!(unlisted.app_clients[0].refresh_token_retry_grace_seconds, 0);
     let names: Vec<_> = config.users.iter().map(|u| u.username.as_str()).collect();
     assert_eq!(names, ["demo", "admin"]);
     assert!(!config.testing.tamper_signatures);
