@@ -138,7 +138,8 @@ pub struct SignIn<'a> {
 /// Why a refresh token was refused.
 #[derive(Debug)]
 pub enum RefreshRefusal {
-    /// Unknown, expired, revoked or another client's; the text says which.
+    /// Unknown, expired, revoked, rotated out (its grace period over) or another client's, or
+    /// its user is gone; the text says which.
     Refused(&'static str),
     /// Signing failed.
     Sign(KeyError),
