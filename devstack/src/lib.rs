@@ -27,7 +27,7 @@
 //! //    them to the SPA listener's real origin.
 //! let mut config = Config::embedded_default();
 //! config.move_spa_origin(&devstack::default_spa_url(), &listeners.spa_url());
-//! config.app_clients[0].refresh_token_rotation = true;
+//! config.app_clients[0].refresh_token_retry_grace_seconds = 0; // rotated tokens end at once
 //!
 //! // 3. Start. `spa_dir` is Trunk's dist/ (None: a page saying how to build it).
 //! let stack = spawn(config, listeners, None).await?;
@@ -53,7 +53,9 @@
 //!
 //! # Faithfulness notes
 //! - Refresh tokens are opaque random strings (Cognito's are JWE); clients must treat them as opaque
-//!   either way. With rotation on, the old refresh token stops working at once (grace period 0 s).
+//!   either way. With rotation on, a refresh's new refresh token lives what is left of the
+//!   sign-in's lifetime, and the old one works for the client's grace period more (a retry gets
+//!   new tokens and another refresh token); see `cognito/refresh_tokens.rs`.
 //! - `/oauth2/revoke` revokes the refresh token and the access tokens of that sign-in for
 //!   `/oauth2/userInfo`; the API Gateway authorizer, like the real one, only verifies the JWT and
 //!   keeps accepting them until they expire.
@@ -65,7 +67,6 @@
 mod accounts;
 mod cognito;
 mod headers;
-mod keys;
 mod request_log;
 mod spa;
 mod spa_origin;
@@ -147,7 +148,7 @@ pub enum StartError {
     },
     /// The signing keys could not be generated.
     #[error(transparent)]
-    Keys(#[from] keys::KeyError),
+    Keys(#[from] cognito::keys::KeyError),
     /// A password could not be hashed.
     #[error(transparent)]
     Hash(#[from] accounts::HashError),
@@ -433,7 +434,7 @@ pub async fn spawn(
         let (config, now) = (config.clone(), clock.now_secs());
         tokio::task::spawn_blocking(move || -> Result<_, StartError> {
             Ok((
-                keys::PoolKeys::generate()?,
+                cognito::keys::PoolKeys::generate()?,
                 accounts::Accounts::from_config(&config, now)?,
             ))
         })
@@ -515,7 +516,7 @@ fn serve(
 /// clock).
 fn gateway_router(
     config: &Config,
-    keys: &keys::PoolKeys,
+    keys: &cognito::keys::PoolKeys,
     issuer: &str,
     clock: Clock,
 ) -> Result<axum::Router, StartError> {

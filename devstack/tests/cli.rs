@@ -47,9 +47,32 @@ fn a_bad_config_file_fails_at_start_naming_field_and_reason() {
         "{stderr}"
     );
 
+    // The SPA's client rotates: it may not allow REFRESH_TOKEN_AUTH.
+    let refresh_auth = devstack::config::EMBEDDED_DEFAULT.replacen(
+        "explicit_auth_flows = []",
+        "explicit_auth_flows = [\"ALLOW_REFRESH_TOKEN_AUTH\"]",
+        1,
+    );
+    assert_ne!(refresh_auth, devstack::config::EMBEDDED_DEFAULT);
+    std::fs::write(&path, refresh_auth).unwrap();
+    let (code, _, stderr) = run(&args);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(
+            "config field `app_clients[0].explicit_auth_flows[0]` is not valid: \
+             ALLOW_REFRESH_TOKEN_AUTH cannot be allowed on a client with refresh_token_rotation"
+        ),
+        "{stderr}"
+    );
+
     let typo = devstack::config::EMBEDDED_DEFAULT.replace(
-        "refresh_token_rotation = false",
-        "refresh_token_rotaton = false",
+        "refresh_token_rotation = true",
+        "refresh_token_rotaton = true",
+    );
+    assert_ne!(
+        typo,
+        devstack::config::EMBEDDED_DEFAULT,
+        "the typo was made"
     );
     std::fs::write(&path, typo).unwrap();
     let (code, _, stderr) = run(&args);

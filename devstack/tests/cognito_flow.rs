@@ -94,11 +94,12 @@ async fn sign_in_call_the_api_refresh_revoke_and_sign_out() {
         json!({"sub": id_claims["sub"], "email": "demo@example.com", "email_verified": "true", "username": "demo"})
     );
 
-    // Refresh (rotation off: no new refresh token; same sign-in).
+    // Refresh (rotation on, as by default: a new refresh token of the same sign-in).
     let answer = harness.refresh(&refresh).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     let refreshed = answer.json();
-    assert!(refreshed.get("refresh_token").is_none(), "{refreshed}");
+    let rotated = refreshed["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(rotated, refresh);
     let new_access = refreshed["access_token"].as_str().unwrap();
     assert_ne!(new_access, access);
     let (_, new_id) = verify_jwt(refreshed["id_token"].as_str().unwrap(), &jwks).unwrap();
@@ -114,7 +115,8 @@ async fn sign_in_call_the_api_refresh_revoke_and_sign_out() {
         StatusCode::OK
     );
 
-    // Revoke, then the refresh token and (at userInfo) the access tokens stop working.
+    // Revoke the first refresh token, then it, the one it was rotated into and (at userInfo)
+    // the access tokens of the sign-in stop working.
     let answer = harness
         .post_form(
             "/oauth2/revoke",
@@ -123,9 +125,11 @@ async fn sign_in_call_the_api_refresh_revoke_and_sign_out() {
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert_eq!(answer.header("access-control-allow-origin"), Some("*"));
-    let answer = harness.refresh(&refresh).await;
-    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
-    assert_eq!(answer.json()["error"], "invalid_grant");
+    for token in [&refresh, &rotated] {
+        let answer = harness.refresh(token).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+        assert_eq!(answer.json()["error"], "invalid_grant");
+    }
     for token in [access.as_str(), new_access] {
         let info = harness.user_info(token).await;
         assert_eq!(info.status, StatusCode::UNAUTHORIZED, "{}", info.body);

@@ -1,5 +1,6 @@
 //! The tokens: signatures checked against the served JWKS with the `rsa` crate (independent of
-//! the `jsonwebtoken` signer), claim sets exactly Cognito's, rotation, tampering, discovery.
+//! the `jsonwebtoken` signer), claim sets exactly Cognito's, refresh-token expiry, tampering,
+//! discovery. Rotation: `cognito_rotation.rs`.
 #![allow(clippy::unwrap_used)] // helpers of tests: a panic is how they report a failure
 
 mod cognito_support;
@@ -363,58 +364,14 @@ async fn email_claims_follow_the_granted_scopes() {
 }
 
 #[tokio::test]
-async fn with_rotation_refresh_returns_a_new_refresh_token_and_retires_the_old() {
-    let harness =
-        Harness::start(|config| config.app_clients[0].refresh_token_rotation = true).await;
-    let tokens = harness.tokens(DEMO).await;
-    let first = tokens["refresh_token"].as_str().unwrap();
-
-    let answer = harness.refresh(first).await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    let second = answer.json()["refresh_token"]
-        .as_str()
-        .expect("a new refresh token")
-        .to_owned();
-    assert_ne!(second, first);
-
-    let old = harness.refresh(first).await;
-    assert_eq!(old.status, StatusCode::BAD_REQUEST);
-    assert_eq!(old.json()["error"], "invalid_grant");
-    let answer = harness.refresh(&second).await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    let third = answer.json()["refresh_token"].as_str().unwrap().to_owned();
-
-    // Two refreshes racing with the same token: exactly one wins.
-    let (one, two) = tokio::join!(harness.refresh(&third), harness.refresh(&third));
-    let mut statuses = [one.status, two.status];
-    statuses.sort();
-    assert_eq!(statuses, [StatusCode::OK, StatusCode::BAD_REQUEST]);
-    let winner = if one.status == StatusCode::OK {
-        one
-    } else {
-        two
-    };
-    let third = winner.json()["refresh_token"].as_str().unwrap().to_owned();
-
-    // Revoking the newest ends the whole family.
-    let revoked = harness
-        .post_form(
-            "/oauth2/revoke",
-            &[("token", &third), ("client_id", CLIENT_ID)],
-        )
-        .await;
-    assert_eq!(revoked.status, StatusCode::OK);
-    assert_eq!(
-        harness.refresh(&third).await.json()["error"],
-        "invalid_grant"
-    );
-    harness.stack.shutdown().await;
-}
-
-#[tokio::test]
 async fn refresh_tokens_expire_with_the_clock() {
-    let harness =
-        Harness::start(|config| config.app_clients[0].refresh_token_validity_minutes = 60).await;
+    // Without rotation: the one refresh token works until its hour is over (with rotation:
+    // `cognito_rotation.rs`).
+    let harness = Harness::start(|config| {
+        config.app_clients[0].refresh_token_validity_minutes = 60;
+        config.app_clients[0].refresh_token_rotation = false;
+    })
+    .await;
     let tokens = harness.tokens(DEMO).await;
     let refresh = tokens["refresh_token"].as_str().unwrap();
     harness

@@ -122,24 +122,36 @@ async fn a_refresh_token_refreshes_through_the_api_and_the_token_endpoint() {
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
 
-    // Another client's refresh token is refused, as is one that was never issued.
-    let spa_refresh = json!({
-        "AuthFlow": "REFRESH_TOKEN_AUTH",
-        "ClientId": CLIENT_ID,
-        "AuthParameters": {"REFRESH_TOKEN": tokens["RefreshToken"]},
-    });
+    // Another client's refresh token is refused (the SPA's client refreshes only at the token
+    // endpoint: it rotates), as is one that was never issued.
+    let spa_refresh = harness
+        .post_form(
+            "/oauth2/token",
+            &[
+                ("grant_type", "refresh_token"),
+                ("client_id", CLIENT_ID),
+                ("refresh_token", tokens["RefreshToken"].as_str().unwrap()),
+            ],
+        )
+        .await;
+    assert_eq!(spa_refresh.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        spa_refresh.json(),
+        json!({
+            "error": "invalid_grant",
+            "error_description": "the refresh token was issued to another client"
+        })
+    );
     let bogus = json!({
         "AuthFlow": "REFRESH_TOKEN_AUTH",
         "ClientId": CLI_CLIENT_ID,
         "AuthParameters": {"REFRESH_TOKEN": "not-a-refresh-token"},
     });
-    for body in [spa_refresh, bogus] {
-        assert_aws_error(
-            &harness.idp("InitiateAuth", body).await,
-            "NotAuthorizedException",
-            "Invalid Refresh Token",
-        );
-    }
+    assert_aws_error(
+        &harness.idp("InitiateAuth", bogus).await,
+        "NotAuthorizedException",
+        "Invalid Refresh Token",
+    );
     harness.stack.shutdown().await;
 }
 

@@ -62,6 +62,11 @@ pub async fn start_devstack(adjust: impl FnOnce(&mut devstack::Config)) -> Resul
     let mut config = devstack::Config::embedded_default();
     config.move_spa_origin(&devstack::default_spa_url(), &listeners.spa_url());
     adjust(&mut config);
+    // What devstack's own start would refuse (a rotating client allowing REFRESH_TOKEN_AUTH,
+    // ...), a test must not run with either.
+    config
+        .validate()
+        .context("the adjusted devstack configuration")?;
     devstack::spawn(config, listeners, Some(dist))
         .await
         .context("starting devstack")

@@ -39,9 +39,10 @@ options:
   --no-self-sign-up         only administrators create users (AdminCreateUser)
   --mfa OFF|OPTIONAL|ON     TOTP multi-factor authentication (default OPTIONAL: users may turn
                             an authenticator app on)
-  --refresh-token-rotation  rotate refresh tokens on every refresh (default off, as in devstack)
+  --refresh-token-rotation  rotate refresh tokens on every refresh (default, as in devstack;
+                            the old one works 10 s more)
   --no-refresh-token-rotation
-                            stop rotating them
+                            stop rotating them: one refresh token for its 30 days
   --token-storage memory|session
                             where the SPA keeps its tokens (default memory; not a stack setting:
                             give it on every run that should not use the default)
@@ -56,6 +57,7 @@ const NOTHING_CHANGED: &str = "Nothing was built, deployed or uploaded.";
 /// A new stack's settings, the template's parameter defaults (a test compares them).
 const DEFAULT_SELF_SIGN_UP: bool = true;
 const DEFAULT_MFA: &str = "OPTIONAL";
+const DEFAULT_REFRESH_TOKEN_ROTATION: bool = true;
 
 /// Where `cargo lambda build` puts the zip that `infra/template.yaml`'s `CodeUri` names.
 const LAMBDA_DIR: &str = "target/lambda";
@@ -748,9 +750,15 @@ fn choose_parameters(
             .clone()
             .or_else(|| current("MfaConfiguration"))
             .unwrap_or_else(|| DEFAULT_MFA.to_owned()),
-        refresh_token_rotation: options.refresh_token_rotation.unwrap_or_else(|| {
-            current("RefreshTokenRotation").is_some_and(|rotation| rotation == "ENABLED")
-        }),
+        // A stack from before the parameter existed did not rotate: it stays so.
+        refresh_token_rotation: options
+            .refresh_token_rotation
+            .unwrap_or_else(|| match existing {
+                Some(_) => {
+                    current("RefreshTokenRotation").is_some_and(|rotation| rotation == "ENABLED")
+                }
+                None => DEFAULT_REFRESH_TOKEN_ROTATION,
+            }),
         architecture: options.arch,
     }
 }
@@ -1199,7 +1207,7 @@ mod tests {
                 local_origin: None,
                 self_sign_up: true,
                 mfa: "OPTIONAL".into(),
-                refresh_token_rotation: false,
+                refresh_token_rotation: true,
                 architecture: LambdaArch::Arm64,
             }
         );
@@ -1207,11 +1215,20 @@ mod tests {
         let without_origin = stack_with_parameters(&[("LocalDevOrigin", "")]);
         let chosen = choose_parameters(&plain, Some(&without_origin), default_prefix(), &built);
         assert_eq!(chosen.local_origin, None);
-        // A stack deployed before SelfSignUp existed had sign-up closed, and MFA as it was then.
+        // A stack deployed before SelfSignUp existed had sign-up closed, and MFA as it was then;
+        // one deployed before RefreshTokenRotation existed did not rotate.
         let older = stack_with_parameters(&[("MfaConfiguration", "OFF")]);
         let chosen = choose_parameters(&plain, Some(&older), default_prefix(), &built);
         assert!(!chosen.self_sign_up);
         assert_eq!(chosen.mfa, "OFF");
+        assert!(!chosen.refresh_token_rotation);
+        // One deployed without rotation keeps it off, unless the command line turns it on.
+        let without = stack_with_parameters(&[("RefreshTokenRotation", "DISABLED")]);
+        let chosen = choose_parameters(&plain, Some(&without), default_prefix(), &built);
+        assert!(!chosen.refresh_token_rotation);
+        let turned_on = options(parse(&["--refresh-token-rotation"], &[]).unwrap());
+        let chosen = choose_parameters(&turned_on, Some(&without), default_prefix(), &built);
+        assert!(chosen.refresh_token_rotation);
     }
 
     #[test]
@@ -1577,7 +1594,11 @@ mod tests {
         );
         assert_eq!(
             template_default("RefreshTokenRotation").as_deref(),
-            Some("DISABLED")
+            Some(if DEFAULT_REFRESH_TOKEN_ROTATION {
+                "ENABLED"
+            } else {
+                "DISABLED"
+            })
         );
     }
 

@@ -5,7 +5,7 @@
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
 use super::CognitoState;
-use super::tokens::AccessClaims;
+use super::minting::AccessClaims;
 
 /// Why an access token was refused. Each caller words it its own way (RFC 6750 for userInfo,
 /// Cognito's exception messages for the JSON API).
@@ -57,7 +57,9 @@ impl CognitoState {
         if claims.exp <= self.clock.now_secs() {
             return Err(AccessTokenError::Expired);
         }
-        if self.grants().is_revoked(&claims.origin_jti) || self.signed_out_after(&claims) {
+        if self.grants().refresh_tokens.is_revoked(&claims.origin_jti)
+            || self.signed_out_after(&claims)
+        {
             return Err(AccessTokenError::Revoked);
         }
         Ok(claims)

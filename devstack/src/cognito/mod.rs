@@ -11,11 +11,13 @@ mod account_flow;
 mod authorize;
 mod grants;
 mod idp_api;
+pub(crate) mod keys;
 mod login_page;
 mod mailbox_page;
+mod minting;
 mod pages;
-mod token;
-mod tokens;
+mod refresh_tokens;
+mod token_endpoint;
 mod userinfo;
 
 use std::num::NonZero;
@@ -36,7 +38,7 @@ use url::Url;
 use crate::accounts::Accounts;
 use crate::clock::Clock;
 use crate::config::{AppClientConfig, Config};
-use crate::keys::PoolKeys;
+use keys::PoolKeys;
 
 pub use grants::Grants;
 pub(crate) use mailbox_page::newest_first as mailbox_newest_first;
@@ -153,8 +155,8 @@ pub fn router(state: Arc<CognitoState>) -> Router {
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
     let api = Router::new()
-        .route("/oauth2/token", post(token::token))
-        .route("/oauth2/revoke", post(token::revoke))
+        .route("/oauth2/token", post(token_endpoint::token))
+        .route("/oauth2/revoke", post(token_endpoint::revoke))
         .route(
             "/oauth2/userInfo",
             get(userinfo::user_info).post(userinfo::user_info),
@@ -237,7 +239,7 @@ async fn discovery(State(state): State<Arc<CognitoState>>) -> Json<serde_json::V
     }))
 }
 
-async fn jwks(State(state): State<Arc<CognitoState>>) -> Json<crate::keys::Jwks> {
+async fn jwks(State(state): State<Arc<CognitoState>>) -> Json<keys::Jwks> {
     Json(state.keys.jwks())
 }
 

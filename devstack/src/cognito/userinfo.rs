@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::access_token::AccessTokenError;
-use super::tokens::{AccessClaims, releases_email};
+use super::minting::{AccessClaims, releases_email};
 use super::{CognitoState, OAuthErrorBody, json_response};
 
 /// Why userInfo refused (RFC 6750 3.1), with the statuses Cognito documents for it

@@ -29,6 +29,8 @@ pub const STANDARD_SCOPES: [&str; 5] = [
 const SHORT_TOKEN_MINUTES: std::ops::RangeInclusive<u32> = 5..=1440;
 /// Cognito's bounds for refresh token lifetimes: 60 minutes to 10 years.
 const REFRESH_TOKEN_MINUTES: std::ops::RangeInclusive<u32> = 60..=3650 * 1440;
+/// Cognito's bounds for `RetryGracePeriodSeconds`: 0 (none) to 60 seconds.
+const RETRY_GRACE_SECONDS: std::ops::RangeInclusive<u32> = 0..=60;
 /// Bounds of `testing.token_lifetime_seconds_override`: long enough to use a token once, short
 /// enough that nobody mistakes it for a real setting.
 const OVERRIDE_SECONDS: std::ops::RangeInclusive<u32> = 5..=3600;
@@ -96,9 +98,16 @@ pub struct AppClientConfig {
     /// Refresh token lifetime, 60 to 5256000 (10 years).
     #[serde(default = "default_refresh_token_minutes")]
     pub refresh_token_validity_minutes: u32,
-    /// Whether a refresh returns a new refresh token and retires the old one.
+    /// Whether a refresh returns a new refresh token (valid for what is left of the sign-in's
+    /// refresh-token lifetime) and retires the one it was given (Cognito's
+    /// `RefreshTokenRotation.Feature`). Needs `ALLOW_REFRESH_TOKEN_AUTH` off.
     #[serde(default)]
     pub refresh_token_rotation: bool,
+    /// With rotation, how many seconds (0 to 60) a retired refresh token keeps working after it
+    /// was rotated, for a client's retry after a lost answer (Cognito's
+    /// `RefreshTokenRotation.RetryGracePeriodSeconds`). 0 when absent: retired at once.
+    #[serde(default)]
+    pub refresh_token_retry_grace_seconds: u32,
     /// Flows of the identity-provider JSON API (`InitiateAuth`) the client may use, e.g.
     /// `ALLOW_USER_PASSWORD_AUTH` (off by default, as in Cognito). Default: refresh only, as the
     /// deployed client; Cognito's own default adds SRP and custom auth, which devstack lacks.

@@ -40,17 +40,24 @@ fn embedded_default_matches_the_contract() {
         ]
     );
     assert_eq!(client.refresh_token_validity_minutes, 30 * 1440);
-    assert!(!client.refresh_token_rotation);
-    // No SRP: devstack does not implement it, and the deployed client does not allow it.
-    assert_eq!(client.explicit_auth_flows, ["ALLOW_REFRESH_TOKEN_AUTH"]);
+    // Rotation with a grace period, as the template's defaults have it.
+    assert!(client.refresh_token_rotation);
+    assert_eq!(client.refresh_token_retry_grace_seconds, 10);
+    // No flow of the JSON API: no SRP or password (devstack implements no SRP, the deployed
+    // client allows no sign-in by API), and no REFRESH_TOKEN_AUTH on a rotating client.
+    assert!(client.explicit_auth_flows.is_empty());
+    // Without the list, a client that does not rotate may refresh by InitiateAuth.
     let unlisted = with(|t| {
         self::client(t).remove("explicit_auth_flows");
+        self::client(t).insert("refresh_token_rotation".into(), false.into());
+        self::client(t).remove("refresh_token_retry_grace_seconds");
     })
     .unwrap();
     assert_eq!(
         unlisted.app_clients[0].explicit_auth_flows,
         ["ALLOW_REFRESH_TOKEN_AUTH"]
     );
+    assert_eq!(unlisted.app_clients[0].refresh_token_retry_grace_seconds, 0);
     let names: Vec<_> = config.users.iter().map(|u| u.username.as_str()).collect();
     assert_eq!(names, ["demo", "admin"]);
     assert!(!config.testing.tamper_signatures);
@@ -64,6 +71,8 @@ fn embedded_default_matches_the_contract() {
     // The command line's client: JSON-API sign-in only, accepted by the API.
     let cli = config.client("5fq8cli4devstack0local0cli1").unwrap();
     assert!(cli.callback_urls.is_empty() && cli.allowed_scopes.is_empty());
+    // It refreshes with REFRESH_TOKEN_AUTH, so it does not rotate.
+    assert!(!cli.refresh_token_rotation);
     assert_eq!(
         cli.explicit_auth_flows,
         [
@@ -181,6 +190,74 @@ fn the_testing_lifetime_override_has_bounds_and_replaces_minutes() {
         client(t).insert("access_token_validity_minutes".into(), 1.into());
     }));
     assert_eq!(field, "app_clients[0].access_token_validity_minutes");
+}
+
+#[test]
+fn a_rotating_client_may_not_allow_refresh_token_auth() {
+    let expected = "ALLOW_REFRESH_TOKEN_AUTH cannot be allowed on a client with \
+                    refresh_token_rotation (Cognito: REFRESH_TOKEN_AUTH does not rotate; such a \
+                    client refreshes through /oauth2/token). Remove it; without \
+                    explicit_auth_flows a client allows it, so write explicit_auth_flows = [] \
+                    for none";
+    let flows = |names: &[&str]| toml::Value::Array(names.iter().map(|&n| n.into()).collect());
+    let (field, reason) = invalid_field(with(|t| {
+        client(t).insert("refresh_token_rotation".into(), true.into());
+        client(t).insert(
+            "explicit_auth_flows".into(),
+            flows(&["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]),
+        );
+    }));
+    assert_eq!(field, "app_clients[0].explicit_auth_flows[1]");
+    assert_eq!(reason, expected);
+    // Left out, the list is ALLOW_REFRESH_TOKEN_AUTH: refused the same way.
+    let (field, reason) = invalid_field(with(|t| {
+        client(t).insert("refresh_token_rotation".into(), true.into());
+        client(t).remove("explicit_auth_flows");
+    }));
+    assert_eq!(field, "app_clients[0].explicit_auth_flows[0]");
+    assert_eq!(reason, expected);
+    // The command line's client refreshes by InitiateAuth: it cannot rotate.
+    let (field, _) = invalid_field(with(|t| {
+        t["app_clients"].as_array_mut().unwrap()[1]
+            .as_table_mut()
+            .unwrap()
+            .insert("refresh_token_rotation".into(), true.into());
+    }));
+    assert_eq!(field, "app_clients[1].explicit_auth_flows[2]");
+    // Without rotation, the flow is allowed.
+    let config = with(|t| {
+        client(t).insert("refresh_token_rotation".into(), false.into());
+        client(t).insert(
+            "explicit_auth_flows".into(),
+            flows(&["ALLOW_REFRESH_TOKEN_AUTH"]),
+        );
+    })
+    .unwrap();
+    assert!(!config.app_clients[0].refresh_token_rotation);
+}
+
+#[test]
+fn the_retry_grace_period_has_cognitos_bounds() {
+    let grace = |seconds: i64| {
+        with(|t| {
+            client(t).insert("refresh_token_retry_grace_seconds".into(), seconds.into());
+        })
+    };
+    let (field, reason) = invalid_field(grace(61));
+    assert_eq!(field, "app_clients[0].refresh_token_retry_grace_seconds");
+    assert_eq!(reason, "61 is outside Cognito's bounds of 0 to 60 seconds");
+    let error = grace(-1).unwrap_err().to_string();
+    assert!(
+        error.contains("refresh_token_retry_grace_seconds"),
+        "toml names the key: {error}"
+    );
+    for seconds in [0, 60] {
+        let config = grace(seconds).unwrap();
+        assert_eq!(
+            i64::from(config.app_clients[0].refresh_token_retry_grace_seconds),
+            seconds
+        );
+    }
 }
 
 #[test]

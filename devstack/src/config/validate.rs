@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use url::Url;
 
 use super::{
-    AUTH_FLOWS, Config, ConfigError, OVERRIDE_SECONDS, REFRESH_TOKEN_MINUTES, SHORT_TOKEN_MINUTES,
-    STANDARD_SCOPES, invalid,
+    AUTH_FLOWS, AppClientConfig, Config, ConfigError, OVERRIDE_SECONDS, REFRESH_TOKEN_MINUTES,
+    RETRY_GRACE_SECONDS, SHORT_TOKEN_MINUTES, STANDARD_SCOPES, invalid,
 };
 
 impl Config {
@@ -202,6 +202,8 @@ impl Config {
                     ),
                 ));
             }
+            check_rotation(client)
+                .map_err(|(name, reason)| invalid(format!("{field}.{name}"), reason))?;
             let lifetimes = [
                 (
                     "access_token_validity_minutes",
@@ -308,6 +310,41 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// Cognito's rules for refresh-token rotation: the grace period's bounds, and no
+/// `REFRESH_TOKEN_AUTH` on a client that rotates (Cognito developer guide, "Refresh token
+/// rotation": the flow is not compatible with rotation and must be disabled in the app client;
+/// `RefreshTokenRotationType`: rotation is completed through GetTokensFromRefreshToken or the
+/// token endpoint). The field (under the client) and the reason.
+fn check_rotation(client: &AppClientConfig) -> Result<(), (String, String)> {
+    let grace = client.refresh_token_retry_grace_seconds;
+    if !RETRY_GRACE_SECONDS.contains(&grace) {
+        return Err((
+            "refresh_token_retry_grace_seconds".into(),
+            format!(
+                "{grace} is outside Cognito's bounds of {} to {} seconds",
+                RETRY_GRACE_SECONDS.start(),
+                RETRY_GRACE_SECONDS.end()
+            ),
+        ));
+    }
+    if client.refresh_token_rotation
+        && let Some(j) = client
+            .explicit_auth_flows
+            .iter()
+            .position(|f| f == "ALLOW_REFRESH_TOKEN_AUTH")
+    {
+        return Err((
+            format!("explicit_auth_flows[{j}]"),
+            "ALLOW_REFRESH_TOKEN_AUTH cannot be allowed on a client with refresh_token_rotation \
+             (Cognito: REFRESH_TOKEN_AUTH does not rotate; such a client refreshes through \
+             /oauth2/token). Remove it; without explicit_auth_flows a client allows it, so write \
+             explicit_auth_flows = [] for none"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Non-empty and free of whitespace and control characters.

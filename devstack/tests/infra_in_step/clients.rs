@@ -61,6 +61,51 @@ fn rotates_by_default(
     }
 }
 
+/// With the template's default parameters, the seconds a rotated refresh token keeps working
+/// (`RetryGracePeriodSeconds`), or `None` when the client does not rotate.
+fn grace_by_default(
+    template: &Value,
+    client: &Value,
+    differences: &mut Differences,
+) -> Option<u64> {
+    if rotates_by_default(template, client, differences) != Some(true) {
+        return None;
+    }
+    let defaults = parameters(template, &[]);
+    let grace = &client["RefreshTokenRotation"]["RetryGracePeriodSeconds"];
+    match resolve(template, grace, &defaults) {
+        Ok(Some(seconds)) => {
+            let seconds = seconds.as_u64();
+            if seconds.is_none() {
+                differences.note(format!(
+                    "RetryGracePeriodSeconds is not a number of seconds: {grace:?}"
+                ));
+            }
+            seconds
+        }
+        // AWS documents no default for a rotating client without one.
+        Ok(None) => {
+            differences.note(
+                "RetryGracePeriodSeconds: the client rotates but names no grace period (AWS \
+                 documents no default)"
+                    .into(),
+            );
+            None
+        }
+        Err(problem) => {
+            differences.note(problem);
+            None
+        }
+    }
+}
+
+/// devstack's grace period, `None` when the client does not rotate.
+fn local_grace(client: &AppClientConfig) -> Option<u64> {
+    client
+        .refresh_token_rotation
+        .then_some(u64::from(client.refresh_token_retry_grace_seconds))
+}
+
 #[test]
 fn the_spa_client_matches() {
     let template = template();
@@ -135,6 +180,12 @@ fn the_spa_client_matches() {
         "refresh-token rotation by default",
         rotates,
         Some(local.refresh_token_rotation),
+    );
+    let grace = grace_by_default(&template, client, &mut differences);
+    differences.compare(
+        "the rotated refresh token's grace period by default (seconds)",
+        grace,
+        local_grace(local),
     );
 
     // Flows of the identity-provider API. The template switches them with rotation (Cognito
@@ -244,6 +295,12 @@ fn the_cli_client_matches() {
         "the CLI client's refresh-token rotation",
         rotates,
         Some(local.refresh_token_rotation),
+    );
+    let grace = grace_by_default(&template, client, &mut differences);
+    differences.compare(
+        "the CLI client's grace period for rotated refresh tokens (seconds)",
+        grace,
+        local_grace(local),
     );
     differences.agree(
         "the template's output CliClientId and its CLI client",

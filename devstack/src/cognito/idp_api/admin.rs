@@ -113,7 +113,7 @@ pub(super) fn add_user_to_group(state: &CognitoState, request: &Request) -> Answ
 pub(super) fn delete_user(state: &CognitoState, request: &Request) -> Answer {
     check_pool(state, request)?;
     let username = state.accounts.admin_delete_user(request.str("Username")?)?;
-    state.grants().revoke_user(
+    state.grants().refresh_tokens.revoke_user(
         &username,
         state.clock.now_secs(),
         state.longest_access_token_lifetime(),

@@ -98,9 +98,11 @@ pub(super) fn global_sign_out(state: &CognitoState, request: &Request) -> Answer
     let username = token_user(state, request)?;
     let now = state.clock.now_secs();
     state.accounts.global_sign_out(&username, now)?;
-    state
-        .grants()
-        .revoke_user(&username, now, state.longest_access_token_lifetime());
+    state.grants().refresh_tokens.revoke_user(
+        &username,
+        now,
+        state.longest_access_token_lifetime(),
+    );
     Ok(json!({}))
 }
 

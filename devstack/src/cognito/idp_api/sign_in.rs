@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::request::{Parameters, Request};
 use super::{Answer, AwsError, CognitoState, check_attribute_names, check_pool, client};
 use crate::accounts::{AccountError, Challenge, Next, Progress};
-use crate::cognito::tokens::{IssuedTokens, RefreshRefusal, SignIn};
+use crate::cognito::minting::{IssuedTokens, RefreshRefusal, SignIn};
 use crate::config::AppClientConfig;
 
 /// The only scope of the API flows' access tokens: what the user operations (GetUser, ...)
@@ -59,10 +59,12 @@ fn require_flow(client: &AppClientConfig, flow: &str, allowed_as: &str) -> Resul
     if client.explicit_auth_flows.iter().any(|f| f == allowed_as) {
         Ok(())
     } else {
-        Err(AwsError::invalid_parameter(format!(
-            "{flow} flow not enabled for this client"
-        )))
+        Err(flow_not_enabled(flow))
     }
+}
+
+fn flow_not_enabled(flow: &str) -> AwsError {
+    AwsError::invalid_parameter(format!("{flow} flow not enabled for this client"))
 }
 
 fn initiate(state: &CognitoState, request: &Request, caller: Caller) -> Answer {
@@ -79,6 +81,13 @@ fn initiate(state: &CognitoState, request: &Request, caller: Caller) -> Answer {
             password_sign_in(state, client, &parameters)
         }
         ("REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN", _) => {
+            // Cognito: "You can't authenticate with REFRESH_TOKEN_AUTH in app clients with
+            // refresh token rotation enabled" (developer guide, "Refresh tokens"); such a client
+            // cannot allow the flow (the configuration refuses it), so it is not enabled. Checked
+            // here too for a Config built in code, which nothing validates.
+            if client.refresh_token_rotation {
+                return Err(flow_not_enabled("REFRESH_TOKEN_AUTH"));
+            }
             require_flow(client, "REFRESH_TOKEN_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")?;
             refresh(state, client, parameters.required("REFRESH_TOKEN")?)
         }

@@ -1,4 +1,6 @@
-//! The ID and access tokens, with exactly the claims Cognito puts in them.
+//! Minting tokens: the ID and access tokens, with exactly the claims Cognito puts in them, and
+//! the sign-ins and refreshes that issue them (with a refresh token) for the endpoints and the
+//! JSON API.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -6,10 +8,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::CognitoState;
-use super::grants::RefreshGrant;
+use super::keys::KeyError;
+use super::refresh_tokens::RefreshGrant;
 use crate::accounts::User;
 use crate::config::AppClientConfig;
-use crate::keys::KeyError;
 
 /// Claims of a Cognito ID token.
 #[derive(Debug, Serialize)]
@@ -136,7 +138,8 @@ pub struct SignIn<'a> {
 /// Why a refresh token was refused.
 #[derive(Debug)]
 pub enum RefreshRefusal {
-    /// Unknown, expired, revoked or another client's; the text says which.
+    /// Unknown, expired, revoked, rotated out (its grace period over) or another client's, or
+    /// its user is gone; the text says which.
     Refused(&'static str),
     /// Signing failed.
     Sign(KeyError),
@@ -161,38 +164,28 @@ impl CognitoState {
             expires_at: now + u64::from(client.refresh_token_validity_minutes) * 60,
         };
         let tokens = self.issue_tokens(client, user, &grant, sign_in.nonce)?;
-        let refresh_token = self.grants().insert_refresh_token(grant, now);
+        let refresh_token = self.grants().refresh_tokens.start(grant, now);
         Ok((tokens, refresh_token))
     }
 
-    /// New tokens for a refresh token of `client`; with rotation, a new refresh token too (the
-    /// old one stops working at once).
+    /// New tokens for a refresh token of `client`; with rotation, a new refresh token too, valid
+    /// for what is left of the sign-in's refresh-token lifetime, while the one it was given
+    /// works for the client's grace period more ([`super::refresh_tokens`]).
     pub(super) fn refresh_sign_in(
         &self,
         client: &AppClientConfig,
         token: &str,
     ) -> Result<(IssuedTokens, Option<String>), RefreshRefusal> {
         let now = self.clock.now_secs();
-        // Checked and (with rotation) retired under one lock, so a token refreshes only once.
-        let grant = {
-            let mut grants = self.grants();
-            let grant =
-                grants
-                    .refresh_grant(token, now)
-                    .cloned()
-                    .ok_or(RefreshRefusal::Refused(
-                        "the refresh token is unknown, expired or revoked",
-                    ))?;
-            if grant.client_id != client.client_id {
-                return Err(RefreshRefusal::Refused(
-                    "the refresh token was issued to another client",
-                ));
-            }
-            if client.refresh_token_rotation {
-                grants.remove_refresh_token(token);
-            }
-            grant
-        };
+        let rotation = client
+            .refresh_token_rotation
+            .then_some(u64::from(client.refresh_token_retry_grace_seconds));
+        // Checked and (with rotation) rotated under one lock: a revocation cannot come between.
+        let (grant, refresh_token) = self
+            .grants()
+            .refresh_tokens
+            .refresh(token, &client.client_id, rotation, now)
+            .map_err(|refusal| RefreshRefusal::Refused(refusal.description()))?;
         let user = self
             .accounts
             .user(&grant.username)
@@ -200,15 +193,6 @@ impl CognitoState {
         let tokens = self
             .issue_tokens(client, &user, &grant, None)
             .map_err(RefreshRefusal::Sign)?;
-        let refresh_token = client.refresh_token_rotation.then(|| {
-            self.grants().insert_refresh_token(
-                RefreshGrant {
-                    expires_at: now + u64::from(client.refresh_token_validity_minutes) * 60,
-                    ..grant
-                },
-                now,
-            )
-        });
         Ok((tokens, refresh_token))
     }
 

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::tokens::{IssuedTokens, RefreshRefusal, SignIn};
+use super::minting::{IssuedTokens, RefreshRefusal, SignIn};
 use super::{CognitoState, FormError, OAuthErrorBody, json_response, read_form};
 use crate::config::AppClientConfig;
 
@@ -285,13 +285,13 @@ pub(super) async fn revoke(
             ));
         }
         let mut grants = state.grants();
-        match grants.refresh_token_client(&token) {
+        match grants.refresh_tokens.client_of(&token) {
             Some(owner) if owner != client.client_id => Err(TokenError::UnauthorizedClient(
                 "the token was issued to another client",
             )),
             // RFC 7009 2.2: an unknown token is answered like a revoked one.
             _ => {
-                grants.revoke(
+                grants.refresh_tokens.revoke(
                     &token,
                     state.clock.now_secs(),
                     state.longest_access_token_lifetime(),
