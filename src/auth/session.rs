@@ -83,7 +83,7 @@ impl TokenResponse {
 
     /// The tokens that renew `current`, in the same session. `current`'s refresh token stays in
     /// use when the answer carries none (Cognito without rotation), and is replaced when it does
-    /// (rotation on: the old one stops working).
+    /// (rotation on: the old one stops working after the client's grace period).
     pub fn into_renewal_of(self, current: &StoredTokens) -> Result<StoredTokens, AuthError> {
         let renewed = self.into_sign_in(current.session_id.clone())?;
         Ok(StoredTokens {

@@ -142,7 +142,8 @@ impl Auth {
     }
 
     /// Revokes (best effort) the refresh token a renewal that is not kept brought, if it is a
-    /// new one (rotation): nobody else has it, and it would stay valid for its whole lifetime.
+    /// new one (rotation): nobody else has it, and it would stay valid for the rest of the
+    /// sign-in's lifetime.
     fn revoke_unkept(&self, renewed_from: &StoredTokens, unkept: StoredTokens) {
         let Some(rotated) = unkept
             .refresh_token
