@@ -9,9 +9,9 @@ use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_location};
 use serde_json::{Map, Value};
 
-use crate::app::Page;
 use crate::auth::{AuthState, use_auth};
 use crate::config::ConfigError;
+use crate::routes::Page;
 use time::Moment;
 
 /// A function that signs out: the auth context revokes the tokens and leaves for `/logout`,

@@ -3,10 +3,10 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::app::Page;
 use crate::auth::{AuthState, Session, use_auth};
 use crate::components::time::{Countdown, Moment, TimeKind};
 use crate::components::{PageSkeleton, Problem};
+use crate::routes::Page;
 
 /// Signed out: what this app is and a Sign in button. Signed in: who you are and when the
 /// session expires.

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_location};
 
-use crate::app::Page;
+use crate::routes::Page;
 
 /// "This page does not exist", naming the address that was asked for.
 #[component]

@@ -3,11 +3,11 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::app::Page;
 use crate::auth::jwt::DecodedJwt;
 use crate::auth::{AuthError, AuthState, Session, use_auth};
 use crate::components::time::{Countdown, Moment, TimeKind};
 use crate::components::{Facts, PageSkeleton, Problem, Task, use_sign_out};
+use crate::routes::Page;
 
 /// Everything the app knows about the signed-in user, with Refresh now and Sign out.
 #[component]

@@ -9,9 +9,9 @@ use leptos_router::{
 use wasm_bindgen::JsCast;
 use web_sys::{NavigationType, PerformanceNavigationTiming};
 
-use crate::app::{Page, RETURN_TO};
 use crate::auth::{AuthState, sanitize_return_path, use_auth};
 use crate::components::Problem;
+use crate::routes::{Page, RETURN_TO};
 
 /// Sends the visitor to sign in, unless they just came back here with the Back button (then it
 /// waits for a click, so Back is not a trap) or the session ended with a reason worth reading.

@@ -3,9 +3,9 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::app::Page;
 use crate::auth::{AuthState, use_auth};
 use crate::components::Problem;
+use crate::routes::Page;
 
 /// "You are signed out", with the reason when the session ended on its own.
 #[component]
