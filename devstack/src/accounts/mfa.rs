@@ -4,7 +4,7 @@
 
 use super::Accounts;
 use super::error::{AccountError, ErrorKind};
-use super::totp::{Authenticator, TotpSecret};
+use super::totp::{Authenticator, TotpSecret, is_code_shape};
 use crate::config::MfaConfiguration;
 
 /// Who sets up the authenticator.
@@ -63,7 +63,7 @@ impl Accounts {
         now: u64,
     ) -> Result<Option<String>, AccountError> {
         self.mfa_available()?;
-        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        if !is_code_shape(code) {
             return Err(AccountError::new(
                 ErrorKind::InvalidParameter,
                 "1 validation error detected: Value at 'userCode' failed to satisfy constraint: \

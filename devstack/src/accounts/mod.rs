@@ -42,7 +42,7 @@ pub use lifecycle::AdminCreateUser;
 pub use mailbox::{Mail, MailKind, mask_email};
 pub use mfa::SetupBy;
 pub use policy::{PasswordPolicy, PasswordRule, has_password_shape};
-pub use totp::{TotpSecret, qr_svg};
+pub use totp::{TotpSecret, is_code_shape, qr_svg};
 pub use user::{HashError, User, UserStatus};
 
 use crate::config::{Config, UserPoolConfig};

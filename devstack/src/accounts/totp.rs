@@ -12,6 +12,11 @@ const STEP_SECS: u64 = 30;
 /// Steps of clock drift accepted either way.
 const SKEW_STEPS: u16 = 1;
 
+/// Whether `code` has an authenticator code's shape: exactly six digits (`UserCode`).
+pub fn is_code_shape(code: &str) -> bool {
+    code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// A TOTP shared secret. `Debug` prints `[redacted]`; the text leaves only through
 /// [`TotpSecret::to_base32`] (`SecretCode`) and [`TotpSecret::otpauth_uri`].
 #[derive(Clone, PartialEq, Eq)]
@@ -82,7 +87,7 @@ impl TotpSecret {
 
     /// The step whose code `code` is, within one step of `now` (Unix seconds), if any.
     pub fn matching_step(&self, code: &str, now: u64) -> Option<u64> {
-        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        if !is_code_shape(code) {
             return None;
         }
         self.totp("account", None).check(code, now)

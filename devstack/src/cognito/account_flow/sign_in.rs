@@ -12,7 +12,7 @@ use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
 use super::{Flow, Posted, typed_code};
-use crate::accounts::{AccountError, Challenge, SetupBy, TotpSecret, qr_svg};
+use crate::accounts::{AccountError, Challenge, SetupBy, TotpSecret, is_code_shape, qr_svg};
 use crate::cognito::CognitoState;
 use crate::cognito::authorize::found;
 use crate::cognito::pages::{self, Message, MfaSetupPage};
@@ -208,10 +208,6 @@ impl Posted for CodeForm {
     }
 }
 
-fn is_six_digits(code: &str) -> bool {
-    code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())
-}
-
 /// `POST /mfa`: answers `SOFTWARE_TOKEN_MFA`. A wrong code keeps the session for another try,
 /// up to the core's limit.
 pub(in crate::cognito) async fn mfa_submit(
@@ -231,7 +227,7 @@ pub(in crate::cognito) async fn mfa_submit(
         return flow.took_too_long();
     };
     let code = typed_code(&form.code);
-    let refusal = if is_six_digits(&code) {
+    let refusal = if is_code_shape(&code) {
         match flow.accounts().answer_mfa_code(
             &form.session,
             flow.client_id(),
@@ -338,7 +334,7 @@ pub(in crate::cognito) async fn mfa_setup_submit(
     };
     let code = typed_code(&form.code);
     let device_name = form.device_name.trim();
-    if !is_six_digits(&code) {
+    if !is_code_shape(&code) {
         return mfa_setup_page(
             flow,
             (&waiting.username, &form.session),
