@@ -1,8 +1,9 @@
 //! The benchmark report behind `cargo xtask bench` (which builds what this measures, then runs
-//! it): bundle sizes against a plain Leptos floor, sign-in in headless Chromium, and the
-//! stand-in under bounded load. Prints the report as Markdown and writes it, with a JSON copy,
+//! it): bundle sizes against a plain Leptos floor, the first load over a slow link, sign-in in
+//! headless Chromium, and the stand-in under bounded load. Prints the report as Markdown and writes it, with a JSON copy,
 //! to `--out`.
 
+mod first_load;
 mod load;
 mod oauth;
 mod report;
@@ -13,7 +14,10 @@ mod stats;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use report::{Report, Settings, SignInPath, SignInReport, SizeReport, StandInReport, Throughput};
+use report::{
+    FirstLoad, FirstLoadReport, Report, Settings, SignInPath, SignInReport, SizeReport,
+    StandInReport, Throughput,
+};
 use signin::{SignInBench, SignInSample};
 use size::BuildSize;
 use stack::{Devstack, Logging, loopback};
@@ -27,6 +31,9 @@ struct Args {
     /// The SPA's release build (Trunk's dist/).
     #[arg(long)]
     dist: PathBuf,
+    /// The SPA's release build without the Account security page (`--no-default-features`).
+    #[arg(long)]
+    without_account_dist: PathBuf,
     /// The floor's release build: a plain Leptos + leptos_router hello page.
     #[arg(long)]
     floor_dist: PathBuf,
@@ -59,8 +66,12 @@ async fn run(args: Args) -> Result<()> {
     println!("bench: sizes");
     let size = SizeReport {
         app: BuildSize::measure(&args.dist)?,
+        without_account_page: BuildSize::measure(&args.without_account_dist)?,
         floor: BuildSize::measure(&args.floor_dist)?,
     };
+
+    println!("bench: the first load over a slow link");
+    let first_load = first_load(&args, &settings).await?;
 
     println!("bench: sign-in in headless Chromium");
     let sign_in = sign_in(&args, &settings).await?;
@@ -71,6 +82,7 @@ async fn run(args: Args) -> Result<()> {
     let report = Report {
         settings,
         size,
+        first_load,
         sign_in,
         stand_in,
     };
@@ -97,6 +109,48 @@ fn http_client() -> Result<reqwest::Client> {
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .build()?)
+}
+
+/// Cold loads of the app's home page and of the floor, alternating which goes first so that a
+/// drift over time hits both alike.
+async fn first_load(args: &Args, settings: &Settings) -> Result<FirstLoadReport> {
+    let staging = args.out.join("first-load");
+    let app = first_load::StaticSite::serve(&args.dist, &staging.join("app")).await?;
+    let floor = first_load::StaticSite::serve(&args.floor_dist, &staging.join("floor")).await?;
+    let link = first_load::SLOW_LINK;
+    let (mut app_loads, mut floor_loads) = (Vec::new(), Vec::new());
+    for run in 0..settings.first_load_runs {
+        println!("  cold loads {} of {}", run + 1, settings.first_load_runs);
+        let load_app = || first_load::cold_load(&app.url, link, first_load::APP_SIGN_IN);
+        let load_floor = || first_load::cold_load(&floor.url, link, first_load::FLOOR_HEADING);
+        if run % 2 == 0 {
+            app_loads.push(load_app().await?);
+            floor_loads.push(load_floor().await?);
+        } else {
+            floor_loads.push(load_floor().await?);
+            app_loads.push(load_app().await?);
+        }
+    }
+    let ratios: Vec<f64> = app_loads
+        .iter()
+        .zip(&floor_loads)
+        .map(|(app, floor)| app.usable_ms / floor.usable_ms)
+        .collect();
+    let summary = |usable: first_load::Usable, loads: &[first_load::Sample]| -> Result<FirstLoad> {
+        let times: Vec<f64> = loads.iter().map(|load| load.usable_ms).collect();
+        let bytes: Vec<f64> = loads.iter().map(|load| load.transferred_bytes).collect();
+        Ok(FirstLoad {
+            usable: usable.what,
+            usable_ms: summarise(usable.what, &times)?,
+            transferred_bytes: summarise(usable.what, &bytes)?,
+        })
+    };
+    Ok(FirstLoadReport {
+        link,
+        app: summary(first_load::APP_SIGN_IN, &app_loads)?,
+        floor: summary(first_load::FLOOR_HEADING, &floor_loads)?,
+        app_over_floor: summarise("the app over the floor", &ratios)?,
+    })
 }
 
 async fn sign_in(args: &Args, settings: &Settings) -> Result<SignInReport> {

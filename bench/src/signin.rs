@@ -5,10 +5,8 @@
 use crate::stack::Devstack;
 use anyhow::{Context, Result};
 use e2e::{Browser, DEMO};
-use fantoccini::wd::WebDriverCompatibleCommand;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use url::Url;
+use serde_json::json;
 
 /// The signed-in view: the address has left `/callback` and the header shows the user.
 pub const SIGNED_IN_SELECTOR: &str = "a.session-user";
@@ -92,23 +90,6 @@ pub struct Preflights {
     pub warm_preflights: usize,
 }
 
-/// A WebDriver command chromedriver has beyond the W3C protocol: a DevTools command.
-#[derive(Debug)]
-struct Cdp(Value);
-
-impl WebDriverCompatibleCommand for Cdp {
-    fn endpoint(&self, base_url: &Url, session_id: Option<&str>) -> Result<Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _request_url: &Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(self.0.to_string()))
-    }
-}
-
 pub struct SignInBench<'a> {
     browser: Browser,
     stack: &'a mut Devstack,
@@ -119,11 +100,10 @@ impl<'a> SignInBench<'a> {
         let browser = Browser::launch("bench-sign-in").await?;
         let source = OBSERVER_SCRIPT.replace("SELECTOR", SIGNED_IN_SELECTOR);
         browser
-            .client()
-            .issue_cmd(Cdp(json!({
-                "cmd": "Page.addScriptToEvaluateOnNewDocument",
-                "params": { "source": source },
-            })))
+            .devtools(
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({ "source": source }),
+            )
             .await
             .context("installing the signed-in observer")?;
         Ok(Self { browser, stack })

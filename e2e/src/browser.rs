@@ -356,12 +356,20 @@ impl Browser {
         Ok(text.as_str().unwrap_or_default().to_owned())
     }
 
+    /// Sends a Chrome DevTools Protocol command to the current tab (through chromedriver's
+    /// `goog/cdp/execute`) and returns its result.
+    pub async fn devtools(&self, command: &str, params: Value) -> Result<Value> {
+        self.client
+            .issue_cmd(ChromeCommand::cdp(command, params))
+            .await
+            .with_context(|| format!("DevTools command {command}"))
+    }
+
     /// The URL of every entry in this tab's session history (Chrome DevTools
     /// `Page.getNavigationHistory`): what Back and Forward could bring back.
     pub async fn history_urls(&self) -> Result<Vec<String>> {
         let history = self
-            .client
-            .issue_cmd(ChromeCommand::cdp("Page.getNavigationHistory", json!({})))
+            .devtools("Page.getNavigationHistory", json!({}))
             .await
             .context("reading the navigation history")?;
         let entries = history

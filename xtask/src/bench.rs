@@ -1,10 +1,12 @@
 //! `cargo xtask bench`: builds what the report measures, then runs the `bench` binary, which
 //! measures and writes `<target dir>/bench/report.md` and `report.json`.
 //!
-//! Built here: the SPA's release build (`dist/`), the floor (a plain Leptos + leptos_router hello
-//! page generated under `<target dir>/bench/floor/` and built the same way: same release profile,
-//! same Cargo.lock and Cargo config, Trunk with wasm-opt -Oz), and devstack and the bench binary with the `server`
-//! profile. Not part of `cargo xtask test`: it takes minutes and wants a quiet machine.
+//! Built here: the SPA's release build (`dist/`); the same without the Account security page
+//! (`--no-default-features`, into `<target dir>/bench/without-account-page/`); the floor, a plain
+//! Leptos + leptos_router hello page generated under `<target dir>/bench/floor/` and built the
+//! same way (same release profile, Cargo.lock and Cargo config, Trunk with wasm-opt -Oz); and
+//! devstack and the bench binary with the `server` profile. Not part of `cargo xtask test`: it
+//! takes minutes and wants a quiet machine.
 
 use crate::build::{self, Profile, dist_dir};
 use crate::cmd::{self, project_root};
@@ -61,6 +63,15 @@ pub fn run(args: &[String]) -> Result<()> {
 
     println!("==> SPA release build");
     build::spa(Profile::Release)?;
+    println!("==> SPA release build without the Account security page");
+    let without_account = out.join("without-account-page");
+    cmd::run(
+        cmd::command("trunk")
+            .args(["--skip-version-check", "build", "--release", "--offline"])
+            .arg("--no-default-features")
+            .arg("--dist")
+            .arg(&without_account),
+    )?;
     println!("==> floor: a plain Leptos + leptos_router page, built the same way");
     let floor = write_floor(&out.join("floor"))?;
     cmd::run(
@@ -86,6 +97,8 @@ pub fn run(args: &[String]) -> Result<()> {
     bench
         .arg("--dist")
         .arg(dist_dir())
+        .arg("--without-account-dist")
+        .arg(&without_account)
         .arg("--floor-dist")
         .arg(floor.join("dist"))
         .arg("--devstack")
