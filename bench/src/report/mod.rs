@@ -350,7 +350,6 @@ pub(crate) mod fixtures {
 #[cfg(test)]
 mod tests {
     use super::fixtures::{build, report};
-    use super::*;
 
     #[test]
     fn targets_are_judged_on_the_figures() {
