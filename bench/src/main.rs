@@ -34,6 +34,9 @@ struct Args {
     /// The SPA's release build without the Account security page (`--no-default-features`).
     #[arg(long)]
     without_account_dist: PathBuf,
+    /// The opt-in `cargo xtask build --smallest` (the standard library rebuilt for size).
+    #[arg(long)]
+    smallest_dist: PathBuf,
     /// The floor's release build: a plain Leptos + leptos_router hello page.
     #[arg(long)]
     floor_dist: PathBuf,
@@ -67,6 +70,7 @@ async fn run(args: Args) -> Result<()> {
     let size = SizeReport {
         app: BuildSize::measure(&args.dist)?,
         without_account_page: BuildSize::measure(&args.without_account_dist)?,
+        smallest: BuildSize::measure(&args.smallest_dist)?,
         floor: BuildSize::measure(&args.floor_dist)?,
     };
 

@@ -2,7 +2,8 @@
 //! measures and writes `<target dir>/bench/report.md` and `report.json`.
 //!
 //! Built here: the SPA's release build (`dist/`); the same without the Account security page
-//! (`--no-default-features`, into `<target dir>/bench/without-account-page/`); the floor, a plain
+//! (`--no-default-features`, into `<target dir>/bench/without-account-page/`); the opt-in
+//! `--smallest` build (into `<target dir>/bench/smallest/`); the floor, a plain
 //! Leptos + leptos_router hello page generated under `<target dir>/bench/floor/` and built the
 //! same way (same release profile, Cargo.lock and Cargo config, Trunk with wasm-opt -Oz); and
 //! devstack and the bench binary with the `server` profile. Not part of `cargo xtask test`: it
@@ -58,7 +59,7 @@ pub fn run(args: &[String]) -> Result<()> {
         }
     }
     setup::run(setup::Mode::Quiet)?;
-    let target = target_dir()?;
+    let target = cmd::target_dir()?;
     let out = target.join("bench");
 
     println!("==> SPA release build");
@@ -72,6 +73,9 @@ pub fn run(args: &[String]) -> Result<()> {
             .arg("--dist")
             .arg(&without_account),
     )?;
+    println!("==> the opt-in smallest build (cargo xtask build --smallest)");
+    let smallest = out.join("smallest");
+    build::smallest(&smallest)?;
     println!("==> floor: a plain Leptos + leptos_router page, built the same way");
     let floor = write_floor(&out.join("floor"))?;
     cmd::run(
@@ -99,6 +103,8 @@ pub fn run(args: &[String]) -> Result<()> {
         .arg(dist_dir())
         .arg("--without-account-dist")
         .arg(&without_account)
+        .arg("--smallest-dist")
+        .arg(&smallest)
         .arg("--floor-dist")
         .arg(floor.join("dist"))
         .arg("--devstack")
@@ -109,25 +115,6 @@ pub fn run(args: &[String]) -> Result<()> {
         bench.arg("--quick");
     }
     cmd::run(&mut bench)
-}
-
-/// Cargo's target directory for this workspace (`CARGO_TARGET_DIR` and config included).
-fn target_dir() -> Result<PathBuf> {
-    let metadata = cmd::output_of(cmd::command("cargo").args([
-        "metadata",
-        "--format-version",
-        "1",
-        "--no-deps",
-        "--offline",
-    ]))
-    .context("`cargo metadata` failed")?;
-    let metadata: serde_json::Value =
-        serde_json::from_str(&metadata).context("reading `cargo metadata`")?;
-    metadata
-        .get("target_directory")
-        .and_then(serde_json::Value::as_str)
-        .map(PathBuf::from)
-        .context("`cargo metadata` did not name the target directory")
 }
 
 /// Writes the floor crate into `dir` (its own workspace, with the root's Cargo.lock and release

@@ -87,3 +87,22 @@ pub fn describe(command: &Command) -> String {
     );
     format!("`{}`", words.join(" "))
 }
+
+/// Cargo's target directory for this workspace (`CARGO_TARGET_DIR` and config included).
+pub fn target_dir() -> Result<PathBuf> {
+    let metadata = output_of(command("cargo").args([
+        "metadata",
+        "--format-version",
+        "1",
+        "--no-deps",
+        "--offline",
+    ]))
+    .context("`cargo metadata` failed")?;
+    let metadata: serde_json::Value =
+        serde_json::from_str(&metadata).context("reading `cargo metadata`")?;
+    metadata
+        .get("target_directory")
+        .and_then(serde_json::Value::as_str)
+        .map(PathBuf::from)
+        .context("`cargo metadata` did not name the target directory")
+}

@@ -24,11 +24,14 @@ commands:
   setup          install what is missing (wasm32 target, trunk, wasm-bindgen-cli, wasm-opt,
                  chromium + chromedriver, the Python virtualenvs: linters, AWS CLI, SAM CLI,
                  cargo-lambda, the ministack emulator); idempotent
-  build          build the SPA for release into dist/ (trunk, wasm-opt applied)
+  build          build the SPA for release into dist/ (trunk, wasm-opt applied);
+                 `--smallest`: opt-in, ~20 kB gzip less, the standard library rebuilt with
+                 nightly features on the stable compiler (RUSTC_BOOTSTRAP=1, rust-src)
   dev            set up, build the SPA and run the whole system locally (devstack);
                  `--watch`: trunk serve (rebuild and reload on every change) beside devstack
   test           set up, then run every check and test; exits non-zero on any failure
-  bench          build, then measure sizes, sign-in and the stand-in under load; writes
+  bench          build, then measure sizes (with the --smallest build beside them), the first
+                 load over a slow link, sign-in and the stand-in under load; writes
                  target/bench/report.md and report.json (`--quick`: fewer, shorter runs)
   deploy         build and deploy the whole stack to AWS (see infra/README.md)
   help           print this text";

@@ -79,6 +79,8 @@ pub struct SizeReport {
     pub app: BuildSize,
     /// The same app built without the Account security page (`--no-default-features`).
     pub without_account_page: BuildSize,
+    /// The opt-in `cargo xtask build --smallest`: the same app, standard library rebuilt.
+    pub smallest: BuildSize,
     /// A plain Leptos + leptos_router hello page, built the same way in the same run.
     pub floor: BuildSize,
 }
@@ -306,6 +308,7 @@ pub(crate) mod fixtures {
             size: SizeReport {
                 app: build(app_wasm_gzip),
                 without_account_page: build(app_wasm_gzip - 12_000),
+                smallest: build(app_wasm_gzip - 20_000),
                 floor: build(80_000),
             },
             first_load: FirstLoadReport {
