@@ -56,7 +56,10 @@ impl Browser {
             .prefix("e2e-chromium-")
             .tempdir()
             .context("could not create a Chromium profile directory")?;
-        let driver = ChromeDriver::start()?;
+        let temp_dir = profile.path().join("tmp");
+        std::fs::create_dir(&temp_dir)
+            .context("could not create Chromium's temporary directory")?;
+        let driver = ChromeDriver::start(&temp_dir)?;
         let mut args = vec![
             "--headless".to_owned(),
             "--no-sandbox".to_owned(),

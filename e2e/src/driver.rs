@@ -4,7 +4,7 @@
 use anyhow::{Context, Result, bail};
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -21,13 +21,16 @@ pub struct ChromeDriver {
 
 impl ChromeDriver {
     /// Starts chromedriver on an ephemeral port (it picks one with `--port=0` and prints it) and
-    /// waits until it listens.
-    pub fn start() -> Result<Self> {
+    /// waits until it listens. `temp_dir` is the `TMPDIR` of chromedriver and the browser it
+    /// starts: Chromium leaves its scoped directories (tens of MB each) behind when it is killed,
+    /// so they go where the caller removes them.
+    pub fn start(temp_dir: &Path) -> Result<Self> {
         let program = find_on_path("chromedriver").context(
             "chromedriver is not on PATH: install Debian's chromium-driver (`cargo xtask setup`)",
         )?;
         let mut child = Command::new(&program)
             .arg("--port=0")
+            .env("TMPDIR", temp_dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
