@@ -3,8 +3,9 @@
 //! independent AWS emulator from PyPI, then what it built checked as a user would: the outputs
 //! and config.json, the bucket, the real Rust Lambda behind the HTTP API and its JWT
 //! authorizer, a sign-in in headless Chromium through the emulator's hosted UI with the SPA
-//! served by the emulator's CloudFront (with the template's CSP), and a second deploy that
-//! changes nothing it should not.
+//! served by the emulator's CloudFront (with the template's CSP, and its CloudFront Function: the
+//! app for the SPA's routes, a 404 for a missing file), and a second deploy that changes nothing
+//! it should not.
 //!
 //! ministack listens on 127.0.0.1 only and is killed when the test ends, however it ends. Where
 //! it differs from AWS, `e2e/ministack/launch.py` patches it (listed in infra/README.md); the
@@ -551,6 +552,7 @@ async fn browser_scenario(browser: &Browser, stack: &StackView, password: &str) 
             && served.get("wasmCache") == Some(&json!(IMMUTABLE)),
         "CloudFront's answer for the wasm: {served}"
     );
+    check_routes_and_missing_files(browser).await?;
 
     browser.follow_link("/api").await?;
     browser.wait_for_text("API console").await?;
@@ -577,6 +579,51 @@ async fn browser_scenario(browser: &Browser, stack: &StackView, password: &str) 
         &["POST /echo answered 200.", "\"sent_by\": \"aws-emulator\""],
     );
     browser.assert_clean_and_screenshot("api-console").await
+}
+
+/// The app for the SPA's routes, the file for a file, and a 404 for a missing file: the
+/// template's CloudFront Function (which ministack runs, in Node, on every viewer request) and
+/// the bucket policy's s3:ListBucket grant (which ministack's own policy evaluation reads, through
+/// launch.py's patch 5: unpatched, ministack answers every missing object 403).
+async fn check_routes_and_missing_files(browser: &Browser) -> Result<()> {
+    let expectations = [
+        (
+            "/callback?code=not.a.code&state=x",
+            200,
+            "text/html; charset=utf-8",
+        ),
+        ("/a/b.c/d", 200, "text/html; charset=utf-8"),
+        ("/account/", 200, "text/html; charset=utf-8"),
+        ("/config.json", 200, "application/json"),
+        ("/missing-asset.js", 404, "application/xml"),
+        ("/assets/missing_bg.wasm", 404, "application/xml"),
+        ("/favicon.ico", 404, "application/xml"),
+    ];
+    let paths: Vec<&str> = expectations.iter().map(|(path, _, _)| *path).collect();
+    let answers = browser
+        .script(&format!(
+            "return fetch('/index.html').then((r) => r.text()).then((shell) => \
+               Promise.all({}.map((path) => fetch(path).then(async (r) => ({{ path, \
+                 status: r.status, type: r.headers.get('content-type'), \
+                 nosniff: r.headers.get('x-content-type-options'), \
+                 app: (await r.text()) === shell }})))));",
+            json!(paths)
+        ))
+        .await?;
+    for (path, status, content_type) in expectations {
+        let answer = answers
+            .as_array()
+            .and_then(|answers| answers.iter().find(|answer| answer["path"] == path))
+            .with_context(|| format!("no answer for {path}: {answers}"))?;
+        ensure!(
+            answer["status"] == status
+                && answer["type"] == content_type
+                && answer["app"] == (content_type == "text/html; charset=utf-8")
+                && answer["nosniff"] == "nosniff",
+            "CloudFront's answer for {path}, expected {status} {content_type}: {answer}"
+        );
+    }
+    Ok(())
 }
 
 /// Presses Send on the API console's card for `slug` and returns the answer it shows.
