@@ -139,6 +139,17 @@ mod tests {
     }
 
     #[test]
+    fn every_page_is_served_index_html_by_devstack_and_cloudfront() {
+        for page in Page::ALL {
+            let path = page.path();
+            assert!(
+                contract::is_spa_route(&path),
+                "{path} would be looked up as a file, not answered with the app"
+            );
+        }
+    }
+
+    #[test]
     fn the_navigation_links_pages_people_visit_on_purpose() {
         assert_eq!(
             Page::NAV,

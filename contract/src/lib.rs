@@ -8,13 +8,19 @@
 //!   hashes to the template's response-headers policy. One implementation, so an index.html
 //!   cannot get one policy locally and another on AWS.
 //!
+//! - [`is_spa_route`]: which requests get index.html and which name a file (a missing one is a
+//!   404). devstack applies it; the template's CloudFront Function is held to it by a test.
+//!
 //! Other parts of the contract live where one side owns them and a test holds the other side to
 //! them: the API's routes and scopes (devstack's `ApiConfig::default`, the SPA's `api::Route`,
-//! the template, checked by devstack/tests/infra_in_step), the SPA's routes (`app::Page`, the
+//! the template, checked by devstack/tests/infra_in_step), the SPA's routes (`routes::Page`, the
 //! callback and sign-out URLs of both configurations).
 
 #[cfg(feature = "csp")]
 pub mod csp;
+mod spa_routes;
+
+pub use spa_routes::is_spa_route;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,7 +1,9 @@
-//! Serves the built SPA (Trunk's `dist/`) the way the CloudFront deployment does: files, a
-//! fallback to index.html for client-side routes, a generated `/config.json` pointing at this
-//! stand-in, and security headers (the CSP of the `contract` crate) on every response. When the SPA is
-//! served elsewhere (`trunk serve`), only the generated config, on the Cognito side.
+//! Serves the built SPA (Trunk's `dist/`) the way the CloudFront deployment does: index.html for
+//! the SPA's routes and files as they are (a missing one is a 404), by the rule of
+//! [`contract::is_spa_route`] that the template's CloudFront Function applies too; a generated
+//! `/config.json` pointing at this stand-in; and security headers (the CSP of the `contract`
+//! crate) on every response. When the SPA is served elsewhere (`trunk serve`), only the
+//! generated config, on the Cognito side.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -9,10 +11,11 @@ use std::time::SystemTime;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Json, Response};
 use axum::routing::get;
+use tower::ServiceExt;
 use tower_http::services::ServeDir;
 use url::Url;
 
@@ -120,8 +123,13 @@ impl SpaState {
 pub fn router(state: Arc<SpaState>) -> Router {
     let router = Router::new().route("/config.json", get(runtime_config));
     let router = match &state.dist {
+        // As S3 behind CloudFront: no directory listings or index pages but the one the routes
+        // get, and a plain 404 for a file that is not there.
         Some(dist) => router.fallback_service(
-            ServeDir::new(dist).fallback(get(index_fallback).with_state(state.clone())),
+            ServeDir::new(dist)
+                .append_index_html_on_directories(false)
+                .not_found_service(get(not_found))
+                .map_request(spa_routes_to_index),
         ),
         None => router.fallback(missing_dist),
     };
@@ -159,17 +167,18 @@ pub fn config_router(runtime_config: SpaConfig) -> Router {
     )
 }
 
-/// Client-side routes (no file extension) get index.html, as CloudFront's custom error response
-/// does; a missing asset (`/app.js`) stays a 404 so broken builds are visible.
-async fn index_fallback(State(state): State<Arc<SpaState>>, request: Request) -> Response {
-    let last = request.uri().path().rsplit('/').next().unwrap_or_default();
-    if last.contains('.') {
-        return (StatusCode::NOT_FOUND, "Not Found").into_response();
+/// The SPA's routes are asked of `dist/` as `/index.html`, as the template's CloudFront Function
+/// rewrites them; every other path is looked up as the file it names, so a missing asset
+/// (`/app.js`, `/config.json` of a broken build) is a 404 and broken builds are visible.
+fn spa_routes_to_index(mut request: Request) -> Request {
+    if contract::is_spa_route(request.uri().path()) {
+        *request.uri_mut() = Uri::from_static("/index.html");
     }
-    match state.index_path().map(std::fs::read_to_string) {
-        Some(Ok(html)) => Html(html).into_response(),
-        _ => missing_dist().await,
-    }
+    request
+}
+
+async fn not_found() -> (StatusCode, &'static str) {
+    (StatusCode::NOT_FOUND, "Not Found")
 }
 
 async fn missing_dist() -> Response {

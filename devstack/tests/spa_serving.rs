@@ -150,6 +150,85 @@ async fn serves_dist_with_fallback_config_json_and_security_headers() {
     std::fs::remove_dir_all(dist).unwrap();
 }
 
+/// The SPA's routes (`contract::is_spa_route`) get index.html, whatever `dist/` holds at that
+/// path; every other path is the file it names or a 404, as the CloudFront Function and S3 do.
+#[tokio::test]
+async fn routes_get_index_html_and_every_other_path_is_a_file_or_a_404() {
+    let dist = fake_dist();
+    // A file without a dot and a directory are not served as such: their paths are routes.
+    std::fs::write(dist.join("LICENSE"), "not the app").unwrap();
+    std::fs::create_dir_all(dist.join("assets")).unwrap();
+    std::fs::write(dist.join("assets/logo.svg"), "<svg/>").unwrap();
+    std::fs::create_dir_all(dist.join("fonts.d")).unwrap();
+    let listeners = Listeners::loopback_ephemeral().await.unwrap();
+    let stack = devstack::spawn(Config::embedded_default(), listeners, Some(dist.clone()))
+        .await
+        .unwrap();
+    let spa = stack.spa_url().as_str().trim_end_matches('/').to_owned();
+
+    let paths = [
+        "/",
+        "/profile",
+        "/callback?code=abc.def&state=x.y",
+        "/account",
+        "/profile/",
+        "/a/b.c/d",
+        "/LICENSE",
+        "/assets",
+        "/assets/",
+        "/deep%2Flink",
+    ];
+    for path in paths {
+        assert!(devstack::contract::is_spa_route(
+            path.split('?').next().unwrap()
+        ));
+        let response = get(format!("{spa}{path}")).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert!(
+            header(&response, "content-type")
+                .unwrap()
+                .starts_with("text/html"),
+            "{path}"
+        );
+        assert_eq!(
+            header(&response, "cache-control"),
+            Some("no-cache"),
+            "{path}"
+        );
+        assert!(response.text().await.unwrap().contains(LOADER), "{path}");
+    }
+
+    for (path, body) in [
+        ("/app-abc.js", "export default function init() {}"),
+        ("/app-abc%2Ejs", "export default function init() {}"),
+        ("/assets/logo.svg", "<svg/>"),
+    ] {
+        let response = get(format!("{spa}{path}")).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(response.text().await.unwrap(), body, "{path}");
+    }
+
+    for path in [
+        "/missing.js",
+        "/missing%2ejs",
+        "/favicon.ico",
+        "/assets/app-9f8e7d6c_bg.wasm",
+        "/assets/missing.css",
+        "/fonts.d",
+        "/index.html.bak",
+    ] {
+        assert!(!devstack::contract::is_spa_route(path), "{path}");
+        let response = get(format!("{spa}{path}")).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(header(&response, "x-content-type-options"), Some("nosniff"));
+        let body = response.text().await.unwrap();
+        assert!(!body.contains(LOADER), "{path}: {body}");
+    }
+
+    stack.shutdown().await;
+    std::fs::remove_dir_all(dist).unwrap();
+}
+
 #[tokio::test]
 async fn without_a_build_every_page_says_how_to_build() {
     let listeners = Listeners::loopback_ephemeral().await.unwrap();

@@ -11,7 +11,7 @@ CLIs: `--endpoint-url http://127.0.0.1:<port>`) and HTTPS with a self-signed cer
 free ports. Once both listen it prints one line, `ministack listening http=<port> https=<port>`,
 then serves until it is killed.
 
-ministack 1.5.33 differs from AWS in four ways this deployment meets; each is patched below, here
+ministack 1.5.33 differs from AWS in five ways this deployment meets; each is patched below, here
 in the test harness only, never in the product, and listed in infra/README.md
 ("Where the emulator differs from AWS"):
 
@@ -31,6 +31,11 @@ in the test harness only, never in the product, and listed in infra/README.md
    second (`awscli-cloudformation-package-deploy-<unix time>`), and ministack keeps the executed
    one, so the second CreateChangeSet is refused with AlreadyExistsException. On AWS an update
    takes far longer than a second and the name never recurs.
+5. CloudFront's read of a missing S3 object answers 403 AccessDenied whatever the bucket policy
+   says; S3 answers 404 NoSuchKey to a requester that may s3:ListBucket on the bucket, and 403
+   to one that may not (GetObject, "Permissions"). The patch asks ministack's own evaluation of
+   the bucket policy whether this distribution may list the bucket, so the template's grant is
+   what makes a missing file a 404, as on AWS.
 """
 
 import argparse
@@ -161,6 +166,45 @@ def patch_ministack():
         return create_change_set(params)
 
     handlers._ACTION_HANDLERS["CreateChangeSet"] = create_change_set_after_an_executed_one
+
+    # 5. A missing object is 404 to a distribution the bucket policy allows s3:ListBucket.
+    serve_origin_fetch = s3.serve_cloudfront_origin_fetch
+
+    def origin_fetch_with_not_found(bucket_name, key, method, headers, source_arn="", oai_id=""):
+        answer = serve_origin_fetch(bucket_name, key, method, headers,
+                                    source_arn=source_arn, oai_id=oai_id)
+        bucket = s3._ensure_bucket(bucket_name)
+        if (answer[0] == 403 and bucket is not None and key not in bucket["objects"]
+                and distribution_may_list(s3, iam_evaluator, bucket_name, source_arn)):
+            return s3._error("NoSuchKey", "The specified key does not exist.", 404,
+                             f"/{bucket_name}/{key}")
+        return answer
+
+    s3.serve_cloudfront_origin_fetch = origin_fetch_with_not_found
+
+
+def distribution_may_list(s3, iam_evaluator, bucket_name, source_arn):
+    """Whether the bucket policy allows the distribution `source_arn` (through origin access
+    control) s3:ListBucket on the bucket: ministack's own check of an OAC read
+    (`s3._cloudfront_origin_allows`) with that action and the bucket's ARN."""
+    owner = s3._bucket_owner_account(bucket_name) or s3.get_account_id()
+    policy = s3._bucket_policies.get_scoped(owner, None, bucket_name)
+    if not policy or not source_arn:
+        return False
+    # Over TLS, as the read itself (3b).
+    iam_evaluator.pin_request_origin("127.0.0.1", True)
+    context = iam_evaluator.EvalContext(
+        principal_arn="*",
+        principal_type="Service",
+        principal_account="",
+        action="s3:ListBucket",
+        resource_arn=f"arn:aws:s3:::{bucket_name}",
+        region=s3.get_region(),
+        service_context={"aws:sourcearn": source_arn},
+    )
+    decision = iam_evaluator.evaluate_resource_policy(
+        policy, context, service="cloudfront.amazonaws.com").decision
+    return decision == "Allow"
 
 
 def import_openapi_body(apigateway, api_id, body):

@@ -3,8 +3,9 @@
 //! independent AWS emulator from PyPI, then what it built checked as a user would: the outputs
 //! and config.json, the bucket, the real Rust Lambda behind the HTTP API and its JWT
 //! authorizer, a sign-in in headless Chromium through the emulator's hosted UI with the SPA
-//! served by the emulator's CloudFront (with the template's CSP), and a second deploy that
-//! changes nothing it should not.
+//! served by the emulator's CloudFront (with the template's CSP, and its CloudFront Function: the
+//! app for the SPA's routes, a 404 for a missing file), and a second deploy that changes nothing
+//! it should not.
 //!
 //! ministack listens on 127.0.0.1 only and is killed when the test ends, however it ends. Where
 //! it differs from AWS, `e2e/ministack/launch.py` patches it (listed in infra/README.md); the
@@ -24,6 +25,10 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::hash::{BuildHasher, RandomState};
 use url::Url;
+
+mod aws_emulator_http;
+
+use aws_emulator_http::ApiOverHttp;
 
 const STACK: &str = "emulated-spa";
 const LOCAL_ORIGIN: &str = "http://localhost:8080";
@@ -269,161 +274,6 @@ fn create_user(aws: &EmulatedAws, pool: &str, password: &str) -> Result<()> {
     Ok(())
 }
 
-/// The emulator's plain-HTTP port with the deployed host names in `Host`, for the checks made
-/// without a browser (the API and the hosted UI answer on either port).
-struct ApiOverHttp {
-    client: reqwest::Client,
-    endpoint: Url,
-    api_host: String,
-    hosted_ui_host: String,
-}
-
-impl ApiOverHttp {
-    fn new(emulator: &Ministack, stack: &StackView) -> Result<Self> {
-        let host = |key: &str| -> Result<String> {
-            Ok(Url::parse(stack.output(key)?)?
-                .host_str()
-                .context("no host")?
-                .to_owned())
-        };
-        Ok(Self {
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()?,
-            endpoint: Url::parse(&emulator.endpoint_url())?,
-            api_host: host("ApiBaseUrl")?,
-            hosted_ui_host: host("HostedUiUrl")?,
-        })
-    }
-
-    fn request(
-        &self,
-        method: reqwest::Method,
-        host: &str,
-        path: &str,
-    ) -> Result<reqwest::RequestBuilder> {
-        Ok(self
-            .client
-            .request(method, self.endpoint.join(path)?)
-            .header(reqwest::header::HOST, host))
-    }
-
-    async fn api_get(&self, path: &str, token: Option<&str>) -> Result<(u16, String)> {
-        let mut request = self.request(reqwest::Method::GET, &self.api_host, path)?;
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await?;
-        Ok((response.status().as_u16(), response.text().await?))
-    }
-
-    /// The authorization code flow with PKCE, through the hosted UI's form, as the SPA's
-    /// browser does it; returns the access token.
-    async fn sign_in(&self, stack: &StackView, password: &str) -> Result<String> {
-        let verifier = format!("{:064x}", RandomState::new().hash_one(password));
-        let challenge = {
-            use base64::Engine as _;
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(&verifier))
-        };
-        let client_id = stack.output("ClientId")?;
-        let redirect = stack.output("RedirectUri")?;
-        let mut authorize = Url::parse("http://authorize/oauth2/authorize")?;
-        authorize
-            .query_pairs_mut()
-            .append_pair("response_type", "code")
-            .append_pair("client_id", client_id)
-            .append_pair("redirect_uri", redirect)
-            .append_pair("scope", stack.output("Scopes")?)
-            .append_pair("state", "state-from-the-test")
-            .append_pair("code_challenge", &challenge)
-            .append_pair("code_challenge_method", "S256");
-        let path = format!(
-            "/oauth2/authorize?{}",
-            authorize.query().unwrap_or_default()
-        );
-        let page = self
-            .request(reqwest::Method::GET, &self.hosted_ui_host, &path)?
-            .send()
-            .await?;
-        ensure!(
-            page.status() == 200,
-            "the hosted UI answered {}",
-            page.status()
-        );
-        let page = page.text().await?;
-        let mut form = hidden_inputs(&page);
-        ensure!(
-            !form.is_empty(),
-            "no sign-in form on the hosted UI:\n{page}"
-        );
-        form.push(("username".into(), USERNAME.into()));
-        form.push(("password".into(), password.into()));
-        let submitted = self
-            .request(reqwest::Method::POST, &self.hosted_ui_host, "/login")?
-            .form(&form)
-            .send()
-            .await?;
-        let location = submitted
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned)
-            .with_context(|| {
-                format!(
-                    "the sign-in answered {} without a redirect",
-                    submitted.status()
-                )
-            })?;
-        let back = Url::parse(&location)?;
-        ensure!(
-            back.as_str().starts_with(redirect),
-            "redirected to {location}"
-        );
-        let code = back
-            .query_pairs()
-            .find(|(name, _)| name == "code")
-            .map(|(_, code)| code.into_owned())
-            .context("no code on the redirect")?;
-        let tokens: Value = self
-            .request(reqwest::Method::POST, &self.hosted_ui_host, "/oauth2/token")?
-            .form(&[
-                ("grant_type", "authorization_code"),
-                ("client_id", client_id),
-                ("redirect_uri", redirect),
-                ("code", code.as_str()),
-                ("code_verifier", verifier.as_str()),
-            ])
-            .send()
-            .await?
-            .json()
-            .await?;
-        tokens
-            .get("access_token")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .context("the token endpoint issued no access token")
-    }
-}
-
-/// `<input type="hidden" name="…" value="…">` pairs of a form (the hosted UI's own fields).
-fn hidden_inputs(html: &str) -> Vec<(String, String)> {
-    let attribute = |tag: &str, name: &str| -> Option<String> {
-        let start = tag.find(&format!("{name}=\""))? + name.len() + 2;
-        let end = tag[start..].find('"')? + start;
-        Some(
-            tag[start..end]
-                .replace("&amp;", "&")
-                .replace("&quot;", "\""),
-        )
-    };
-    html.split("<input")
-        .skip(1)
-        .filter_map(|rest| rest.split('>').next())
-        .filter(|tag| tag.contains("type=\"hidden\""))
-        .filter_map(|tag| Some((attribute(tag, "name")?, attribute(tag, "value")?)))
-        .collect()
-}
-
 /// Check 3: The real Rust Lambda answers through the HTTP API; the JWT authorizer guards /hello.
 async fn check_api(http: &ApiOverHttp, stack: &StackView, password: &str) -> Result<()> {
     let (status, body) = http.api_get("/open", None).await?;
@@ -551,6 +401,7 @@ async fn browser_scenario(browser: &Browser, stack: &StackView, password: &str) 
             && served.get("wasmCache") == Some(&json!(IMMUTABLE)),
         "CloudFront's answer for the wasm: {served}"
     );
+    check_routes_and_missing_files(browser).await?;
 
     browser.follow_link("/api").await?;
     browser.wait_for_text("API console").await?;
@@ -577,6 +428,51 @@ async fn browser_scenario(browser: &Browser, stack: &StackView, password: &str) 
         &["POST /echo answered 200.", "\"sent_by\": \"aws-emulator\""],
     );
     browser.assert_clean_and_screenshot("api-console").await
+}
+
+/// The app for the SPA's routes, the file for a file, and a 404 for a missing file: the
+/// template's CloudFront Function (which ministack runs, in Node, on every viewer request) and
+/// the bucket policy's s3:ListBucket grant (which ministack's own policy evaluation reads, through
+/// launch.py's patch 5: unpatched, ministack answers every missing object 403).
+async fn check_routes_and_missing_files(browser: &Browser) -> Result<()> {
+    let expectations = [
+        (
+            "/callback?code=not.a.code&state=x",
+            200,
+            "text/html; charset=utf-8",
+        ),
+        ("/a/b.c/d", 200, "text/html; charset=utf-8"),
+        ("/account/", 200, "text/html; charset=utf-8"),
+        ("/config.json", 200, "application/json"),
+        ("/missing-asset.js", 404, "application/xml"),
+        ("/assets/missing_bg.wasm", 404, "application/xml"),
+        ("/favicon.ico", 404, "application/xml"),
+    ];
+    let paths: Vec<&str> = expectations.iter().map(|(path, _, _)| *path).collect();
+    let answers = browser
+        .script(&format!(
+            "return fetch('/index.html').then((r) => r.text()).then((shell) => \
+               Promise.all({}.map((path) => fetch(path).then(async (r) => ({{ path, \
+                 status: r.status, type: r.headers.get('content-type'), \
+                 nosniff: r.headers.get('x-content-type-options'), \
+                 app: (await r.text()) === shell }})))));",
+            json!(paths)
+        ))
+        .await?;
+    for (path, status, content_type) in expectations {
+        let answer = answers
+            .as_array()
+            .and_then(|answers| answers.iter().find(|answer| answer["path"] == path))
+            .with_context(|| format!("no answer for {path}: {answers}"))?;
+        ensure!(
+            answer["status"] == status
+                && answer["type"] == content_type
+                && answer["app"] == (content_type == "text/html; charset=utf-8")
+                && answer["nosniff"] == "nosniff",
+            "CloudFront's answer for {path}, expected {status} {content_type}: {answer}"
+        );
+    }
+    Ok(())
 }
 
 /// Presses Send on the API console's card for `slug` and returns the answer it shows.
@@ -672,21 +568,4 @@ async fn the_emulator_listens_on_loopback_only_and_stops_with_its_guard() -> Res
         "{health} still answers after the guard dropped"
     );
     Ok(())
-}
-
-#[test]
-fn hidden_inputs_are_read_from_the_form() {
-    let html = r#"<form><input type="hidden" name="client_id" value="abc">
-        <input type="hidden" name="redirect_uri" value="https://x/callback?a=1&amp;b=2">
-        <input type="text" id="username" name="username"></form>"#;
-    assert_eq!(
-        hidden_inputs(html),
-        [
-            ("client_id".to_owned(), "abc".to_owned()),
-            (
-                "redirect_uri".to_owned(),
-                "https://x/callback?a=1&b=2".to_owned()
-            ),
-        ]
-    );
 }

@@ -4,8 +4,9 @@
 //! lifetimes, refresh-token rotation and its grace period, auth flows; the command line's:
 //! password flows, no OAuth, no rotation), the pool's account settings (self sign-up, MFA,
 //! e-mail verification, password policy, temporary passwords, sign-in aliases), the resource
-//! server, groups and the Content-Security-Policy. Change one side without the other and the
-//! test fails listing every difference.
+//! server, groups, the Content-Security-Policy, and which paths get index.html (the CloudFront
+//! Function, run under Node, against `contract::is_spa_route`). Change one side without the other
+//! and the test fails listing every difference.
 //!
 //! The template is read as YAML with its CloudFormation tags (`!Sub`, `!Ref`, `!If`, ...) kept as
 //! tagged values; placeholders like `${Distribution.DomainName}` stay as text. Parameters and
@@ -15,4 +16,5 @@ mod api;
 mod clients;
 mod csp;
 mod pool;
+mod spa_routes;
 mod template;
