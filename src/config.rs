@@ -5,9 +5,8 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use serde_json::{Map, Value};
-
 use crate::auth::{ClientId, RedirectUri};
+use crate::json::{self, Object, Value};
 
 use contract::FIELDS;
 /// Where the tokens of a session are kept. Never `localStorage`.
@@ -81,21 +80,24 @@ pub enum ConfigError {
 }
 
 impl AppConfig {
-    /// Parses and validates the text of `config.json`.
+    /// Parses (with the browser's `JSON.parse`) and validates the text of `config.json`.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
         if text.trim_start().starts_with('<') {
             return Err(ConfigError::WebPage);
         }
-        let value: Value =
-            serde_json::from_str(text).map_err(|error| ConfigError::NotJson(error.to_string()))?;
+        Self::from_value(json::parse(text).map_err(ConfigError::NotJson)?)
+    }
+
+    /// Validates the parsed `config.json`.
+    pub fn from_value(value: Value) -> Result<Self, ConfigError> {
         let Value::Object(fields) = value else {
             return Err(ConfigError::NotJson(
                 "the top level must be an object { ... }".into(),
             ));
         };
-        if let Some(unknown) = fields.keys().find(|key| !FIELDS.contains(&key.as_str())) {
+        if let Some(unknown) = fields.names().find(|name| !FIELDS.contains(name)) {
             return Err(ConfigError::UnknownField {
-                field: unknown.clone(),
+                field: unknown.to_owned(),
             });
         }
         Ok(Self {
@@ -144,7 +146,7 @@ fn invalid(field: &'static str, problem: impl Into<String>) -> ConfigError {
     }
 }
 
-fn string<'a>(fields: &'a Map<String, Value>, field: &'static str) -> Result<&'a str, ConfigError> {
+fn string<'a>(fields: &'a Object, field: &'static str) -> Result<&'a str, ConfigError> {
     match fields.get(field) {
         None | Some(Value::Null) => Err(ConfigError::Missing { field }),
         Some(Value::String(text)) if text.trim().is_empty() => Err(invalid(field, "is empty")),
@@ -171,7 +173,7 @@ fn json_kind(value: &Value) -> &'static str {
 }
 
 /// An absolute http(s) URL without query or fragment; plain http only for loopback hosts.
-fn url(fields: &Map<String, Value>, field: &'static str) -> Result<(), ConfigError> {
+fn url(fields: &Object, field: &'static str) -> Result<(), ConfigError> {
     let text = string(fields, field)?;
     let url = UrlParts::parse(text)
         .map_err(|error| invalid(field, format!("is not an absolute URL ({error}): `{text}`")))?;
@@ -310,18 +312,18 @@ fn split_port(host_and_port: &str) -> Result<(&str, Option<&str>), &'static str>
 }
 
 /// A base URL that paths are appended to: no trailing slash, whatever was written.
-fn base_url(fields: &Map<String, Value>, field: &'static str) -> Result<String, ConfigError> {
+fn base_url(fields: &Object, field: &'static str) -> Result<String, ConfigError> {
     url(fields, field)?;
     Ok(string(fields, field)?.trim_end_matches('/').to_owned())
 }
 
 /// A URL that must match a registration character for character, so it is kept as written.
-fn exact_url(fields: &Map<String, Value>, field: &'static str) -> Result<String, ConfigError> {
+fn exact_url(fields: &Object, field: &'static str) -> Result<String, ConfigError> {
     url(fields, field)?;
     Ok(string(fields, field)?.to_owned())
 }
 
-fn issuer(fields: &Map<String, Value>) -> Result<String, ConfigError> {
+fn issuer(fields: &Object) -> Result<String, ConfigError> {
     let text = exact_url(fields, "issuer")?;
     if text.ends_with('/') {
         // `iss` is compared exactly; Cognito's issuer never ends with a slash.
@@ -333,7 +335,7 @@ fn issuer(fields: &Map<String, Value>) -> Result<String, ConfigError> {
     Ok(text)
 }
 
-fn client_id(fields: &Map<String, Value>) -> Result<String, ConfigError> {
+fn client_id(fields: &Object) -> Result<String, ConfigError> {
     let text = string(fields, "client_id")?;
     // Cognito's pattern for client ids is `[\w+]+`, at most 128 characters.
     if text.len() > 128
@@ -349,7 +351,7 @@ fn client_id(fields: &Map<String, Value>) -> Result<String, ConfigError> {
     Ok(text.to_owned())
 }
 
-fn scopes(fields: &Map<String, Value>) -> Result<Vec<String>, ConfigError> {
+fn scopes(fields: &Object) -> Result<Vec<String>, ConfigError> {
     let field = "scopes";
     let items = match fields.get(field) {
         None | Some(Value::Null) => return Err(ConfigError::Missing { field }),
@@ -389,7 +391,7 @@ fn scopes(fields: &Map<String, Value>) -> Result<Vec<String>, ConfigError> {
     Ok(scopes)
 }
 
-fn token_storage(fields: &Map<String, Value>) -> Result<TokenStorage, ConfigError> {
+fn token_storage(fields: &Object) -> Result<TokenStorage, ConfigError> {
     let field = "token_storage";
     match fields.get(field) {
         None | Some(Value::Null) => Ok(TokenStorage::default()),
@@ -407,10 +409,21 @@ fn token_storage(fields: &Map<String, Value>) -> Result<TokenStorage, ConfigErro
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn sample() -> Value {
+    /// public/config.json, as the browser would parse it.
+    pub(crate) fn shipped() -> AppConfig {
+        let text = include_str!("../public/config.json");
+        AppConfig::from_value(
+            serde_json::from_str::<serde_json::Value>(text)
+                .unwrap()
+                .into(),
+        )
+        .unwrap()
+    }
+
+    fn sample() -> serde_json::Value {
         serde_json::json!({
             "hosted_ui_url": "http://localhost:9229",
             "issuer": "http://localhost:9229/us-east-1_DevStack01",
@@ -423,12 +436,14 @@ mod tests {
         })
     }
 
-    fn parse_with(change: impl FnOnce(&mut Map<String, Value>)) -> Result<AppConfig, ConfigError> {
+    fn parse_with(
+        change: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+    ) -> Result<AppConfig, ConfigError> {
         let mut value = sample();
-        if let Value::Object(fields) = &mut value {
+        if let serde_json::Value::Object(fields) = &mut value {
             change(fields);
         }
-        AppConfig::from_json(&value.to_string())
+        AppConfig::from_value(value.into())
     }
 
     fn problem_of(result: Result<AppConfig, ConfigError>) -> (String, String) {
@@ -440,7 +455,7 @@ mod tests {
 
     #[test]
     fn the_shipped_config_parses() {
-        let config = AppConfig::from_json(include_str!("../public/config.json")).unwrap();
+        let config = shipped();
         assert_eq!(config.client_id.as_str(), "3n4b5urk1ft4fl3mg5e62d9ado");
         assert_eq!(config.token_storage, TokenStorage::Memory);
         assert_eq!(
@@ -531,13 +546,10 @@ mod tests {
     }
 
     #[test]
-    fn not_json_and_not_an_object_are_reported() {
+    fn not_an_object_is_reported() {
+        // Text that is not JSON at all: tests/web_json.rs, where the browser parses it.
         assert!(matches!(
-            AppConfig::from_json("{"),
-            Err(ConfigError::NotJson(_))
-        ));
-        assert!(matches!(
-            AppConfig::from_json("[1]"),
+            AppConfig::from_value(serde_json::json!([1]).into()),
             Err(ConfigError::NotJson(_))
         ));
     }

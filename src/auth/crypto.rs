@@ -1,6 +1,6 @@
 //! WebCrypto, the browser's own implementation: random bytes, SHA-256 and RS256 verification.
 
-use js_sys::{Array, JSON, Object, Uint8Array};
+use js_sys::{Array, JSON, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Crypto, CryptoKey, SubtleCrypto};
@@ -106,11 +106,16 @@ pub async fn verify_rs256(
         .map_err(&import_failed)?
         .unchecked_into();
     // Only the public parts, and `alg` pinned, whatever else the key set says.
-    let jwk =
-        serde_json::json!({"kty": "RSA", "n": key.n, "e": key.e, "alg": "RS256", "ext": true});
-    let jwk: Object = JSON::parse(&jwk.to_string())
-        .map_err(&import_failed)?
-        .unchecked_into();
+    let jwk = Object::new();
+    for (name, value) in [
+        ("kty", JsValue::from_str("RSA")),
+        ("n", JsValue::from_str(&key.n)),
+        ("e", JsValue::from_str(&key.e)),
+        ("alg", JsValue::from_str("RS256")),
+        ("ext", JsValue::TRUE),
+    ] {
+        Reflect::set(&jwk, &JsValue::from_str(name), &value).map_err(&import_failed)?;
+    }
     let usages = Array::of1(&JsValue::from_str("verify"));
     let subtle = subtle()?;
     let promise = subtle

@@ -3,7 +3,6 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
 use web_sys::AbortSignal;
 
 use super::error::AuthError;
@@ -11,6 +10,7 @@ use super::jwt::Jwks;
 use super::session::TokenResponse;
 use super::types::{AccessToken, AuthorizationCode, PkceCodeVerifier, RefreshToken};
 use crate::config::AppConfig;
+use crate::json::{self, Object, Value};
 
 const TOKEN_ENDPOINT: &str = "the token endpoint";
 const REVOKE_ENDPOINT: &str = "the revoke endpoint";
@@ -89,7 +89,7 @@ pub async fn revoke(config: &AppConfig, refresh_token: &RefreshToken) -> Result<
 pub async fn user_info(
     config: &AppConfig,
     access_token: &AccessToken,
-) -> Result<Map<String, Value>, AuthError> {
+) -> Result<Object, AuthError> {
     let request = Request::get(&config.hosted_ui_endpoint("/oauth2/userInfo"))
         .header(
             "Authorization",
@@ -97,7 +97,15 @@ pub async fn user_info(
         )
         .build();
     let response = send(request, USER_INFO_ENDPOINT).await?;
-    json_body(response, USER_INFO_ENDPOINT).await
+    let text = body_text(response, USER_INFO_ENDPOINT).await?;
+    match json::parse(&text) {
+        Ok(Value::Object(attributes)) => Ok(attributes),
+        Ok(_) => Err(bad_response(
+            USER_INFO_ENDPOINT,
+            "the answer is not a JSON object".into(),
+        )),
+        Err(message) => Err(bad_response(USER_INFO_ENDPOINT, message)),
+    }
 }
 
 /// The issuer's public keys.
@@ -143,24 +151,30 @@ fn unreachable(endpoint: &'static str, error: &gloo_net::Error) -> AuthError {
     }
 }
 
-async fn json_body<T: DeserializeOwned>(
-    response: Response,
-    endpoint: &'static str,
-) -> Result<T, AuthError> {
+fn bad_response(endpoint: &'static str, message: String) -> AuthError {
+    AuthError::BadResponse { endpoint, message }
+}
+
+/// The body of a 2xx answer; any other status is [`AuthError::Status`].
+async fn body_text(response: Response, endpoint: &'static str) -> Result<String, AuthError> {
     if !response.ok() {
         return Err(AuthError::Status {
             endpoint,
             status: response.status(),
         });
     }
-    let text = response
+    response
         .text()
         .await
-        .map_err(|error| unreachable(endpoint, &error))?;
-    serde_json::from_str(&text).map_err(|error| AuthError::BadResponse {
-        endpoint,
-        message: error.to_string(),
-    })
+        .map_err(|error| unreachable(endpoint, &error))
+}
+
+async fn json_body<T: DeserializeOwned>(
+    response: Response,
+    endpoint: &'static str,
+) -> Result<T, AuthError> {
+    let text = body_text(response, endpoint).await?;
+    json::from_text(&text).map_err(|message| bad_response(endpoint, message))
 }
 
 /// `{"error": ..., "error_description": ...}` (RFC 6749 5.2), or the bare status.
@@ -174,7 +188,7 @@ async fn oauth_error(response: Response, endpoint: &'static str) -> AuthError {
     match response
         .text()
         .await
-        .map(|text| serde_json::from_str::<OAuthError>(&text))
+        .map(|text| json::from_text::<OAuthError>(&text))
     {
         Ok(Ok(OAuthError {
             error,
@@ -194,7 +208,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn config() -> AppConfig {
-        AppConfig::from_json(include_str!("../../public/config.json")).unwrap()
+        crate::config::tests::shipped()
     }
 
     fn fields(form: &str) -> HashMap<String, String> {

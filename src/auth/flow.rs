@@ -104,7 +104,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn config() -> AppConfig {
-        AppConfig::from_json(include_str!("../../public/config.json")).unwrap()
+        crate::config::tests::shipped()
     }
 
     fn pending() -> PendingSignIn {
