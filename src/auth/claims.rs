@@ -1,9 +1,6 @@
 //! Claim checks for Cognito's tokens: the ID token per OpenID Connect Core 3.1.3.7 and the access
 //! token per the AWS guide. Signatures are checked before these, by [`crate::auth::crypto`].
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
 use super::error::TokenError;
 use super::jwt::DecodedJwt;
 use super::types::{ClientId, Nonce};
@@ -145,16 +142,16 @@ pub fn validate_access_token(
     })
 }
 
-/// When the ID token carries `at_hash` (Cognito's always do), it must be the base64url of the
-/// left half of the access token's SHA-256 (OIDC Core 3.1.3.8), binding the two tokens together.
-/// The digest comes from WebCrypto in the browser.
+/// When the ID token carries `at_hash` (Cognito's always do), it must be `access_token_hash`,
+/// the base64url of the left half of the access token's SHA-256 (OIDC Core 3.1.3.8), binding
+/// the two tokens together. The browser computes it: [`crate::auth::crypto::at_hash`].
 pub fn check_access_token_hash(
     id_token: &DecodedJwt,
-    access_token_sha256: &[u8; 32],
+    access_token_hash: &str,
 ) -> Result<(), TokenError> {
     match optional_string(&id_token.claims, "at_hash") {
         None => Ok(()),
-        Some(at_hash) if at_hash == URL_SAFE_NO_PAD.encode(&access_token_sha256[..16]) => Ok(()),
+        Some(at_hash) if at_hash == access_token_hash => Ok(()),
         Some(_) => Err(TokenError::AccessTokenHashMismatch),
     }
 }
@@ -636,21 +633,19 @@ pub(crate) mod tests {
 
     #[test]
     fn at_hash_binds_the_access_token() {
-        use sha2::{Digest, Sha256};
-        let access_token = "eyJhbGciOiJSUzI1NiJ9.e30.c2ln";
-        let digest: [u8; 32] = Sha256::digest(access_token.as_bytes()).into();
-        let at_hash = URL_SAFE_NO_PAD.encode(&digest[..16]);
+        // `crypto::at_hash` of "eyJhbGciOiJSUzI1NiJ9.e30.c2ln" and of "another access token"
+        // (tests/web_crypto.rs checks the first).
+        let (ours, another) = ("zFKdmxuKgzYy8vEAuCkuLw", "wQFkUtMS3mcGZYkrkP8tUw");
         let id = with(id_claims(), |c| {
-            c.insert("at_hash".into(), at_hash.into());
+            c.insert("at_hash".into(), ours.into());
         });
-        assert_eq!(check_access_token_hash(&id, &digest), Ok(()));
-        let other: [u8; 32] = Sha256::digest(b"another access token").into();
+        assert_eq!(check_access_token_hash(&id, ours), Ok(()));
         assert_eq!(
-            check_access_token_hash(&id, &other),
+            check_access_token_hash(&id, another),
             Err(TokenError::AccessTokenHashMismatch)
         );
         // Optional in the code flow: absent is fine.
-        assert_eq!(check_access_token_hash(&jwt(&id_claims()), &other), Ok(()));
+        assert_eq!(check_access_token_hash(&jwt(&id_claims()), another), Ok(()));
     }
 
     #[test]

@@ -1,11 +1,10 @@
 //! JWT decoding (RFC 7519 compact form) and the issuer's key set. Decoding checks nothing about
 //! trust: signatures are checked by [`crate::auth::crypto`], claims by [`crate::auth::claims`].
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 use super::error::TokenError;
+use crate::encoding::base64url_decode;
 use crate::json::{self, Object, Value};
 
 /// The only signature algorithm accepted: Cognito signs with RS256, and pinning it rules out
@@ -26,7 +25,7 @@ pub struct DecodedJwt {
 
 impl DecodedJwt {
     /// Decodes `token`; `which` names the token in errors ("ID token", "access token"). The
-    /// JSON is parsed by the browser ([`json::parse`]).
+    /// browser does the base64url (strictly, [`base64url_decode`]) and the JSON ([`json::parse`]).
     pub fn decode(token: &str, which: &'static str) -> Result<Self, TokenError> {
         let malformed = |reason: &str| TokenError::Malformed {
             token: which,
@@ -41,9 +40,8 @@ impl DecodedJwt {
             ));
         };
         let json_object = |part: &str, name: &str| -> Result<Object, TokenError> {
-            let bytes = URL_SAFE_NO_PAD
-                .decode(part)
-                .map_err(|_| malformed(&format!("the {name} is not base64url")))?;
+            let bytes = base64url_decode(part)
+                .ok_or_else(|| malformed(&format!("the {name} is not base64url")))?;
             match std::str::from_utf8(&bytes).map(json::parse) {
                 Ok(Ok(Value::Object(object))) => Ok(object),
                 _ => Err(malformed(&format!("the {name} is not a JSON object"))),
@@ -53,9 +51,8 @@ impl DecodedJwt {
             header: json_object(header, "header")?,
             claims: json_object(claims, "claims part")?,
             signing_input: format!("{header}.{claims}"),
-            signature: URL_SAFE_NO_PAD
-                .decode(signature)
-                .map_err(|_| malformed("the signature is not base64url"))?,
+            signature: base64url_decode(signature)
+                .ok_or_else(|| malformed("the signature is not base64url"))?,
         })
     }
 
