@@ -6,10 +6,12 @@ use serde::de::DeserializeOwned;
 use web_sys::AbortSignal;
 
 use super::error::AuthError;
+use super::flow::Parameters;
 use super::jwt::Jwks;
 use super::session::TokenResponse;
 use super::types::{AccessToken, AuthorizationCode, PkceCodeVerifier, RefreshToken};
 use crate::config::AppConfig;
+use crate::encoding;
 use crate::json::{self, Object, Value};
 
 const TOKEN_ENDPOINT: &str = "the token endpoint";
@@ -26,31 +28,31 @@ pub fn code_exchange_form(
     config: &AppConfig,
     code: &AuthorizationCode,
     verifier: &PkceCodeVerifier,
-) -> String {
-    form_urlencoded::Serializer::new(String::new())
-        .append_pair("grant_type", "authorization_code")
-        .append_pair("client_id", config.client_id.as_str())
-        .append_pair("code", code.secret())
-        .append_pair("redirect_uri", config.redirect_uri.as_str())
-        .append_pair("code_verifier", verifier.secret())
-        .finish()
+) -> Parameters {
+    vec![
+        ("grant_type", "authorization_code".into()),
+        ("client_id", config.client_id.to_string()),
+        ("code", code.secret().into()),
+        ("redirect_uri", config.redirect_uri.to_string()),
+        ("code_verifier", verifier.secret().into()),
+    ]
 }
 
 /// The form for `grant_type=refresh_token`.
-pub fn refresh_form(config: &AppConfig, refresh_token: &RefreshToken) -> String {
-    form_urlencoded::Serializer::new(String::new())
-        .append_pair("grant_type", "refresh_token")
-        .append_pair("client_id", config.client_id.as_str())
-        .append_pair("refresh_token", refresh_token.secret())
-        .finish()
+pub fn refresh_form(config: &AppConfig, refresh_token: &RefreshToken) -> Parameters {
+    vec![
+        ("grant_type", "refresh_token".into()),
+        ("client_id", config.client_id.to_string()),
+        ("refresh_token", refresh_token.secret().into()),
+    ]
 }
 
 /// The form for `/oauth2/revoke`.
-pub fn revoke_form(config: &AppConfig, refresh_token: &RefreshToken) -> String {
-    form_urlencoded::Serializer::new(String::new())
-        .append_pair("token", refresh_token.secret())
-        .append_pair("client_id", config.client_id.as_str())
-        .finish()
+pub fn revoke_form(config: &AppConfig, refresh_token: &RefreshToken) -> Parameters {
+    vec![
+        ("token", refresh_token.secret().into()),
+        ("client_id", config.client_id.to_string()),
+    ]
 }
 
 /// Trades the callback's code (and the verifier only this tab knows) for tokens.
@@ -75,7 +77,7 @@ pub async fn refresh(
 pub async fn revoke(config: &AppConfig, refresh_token: &RefreshToken) -> Result<(), AuthError> {
     let request = form_post(&config.hosted_ui_endpoint("/oauth2/revoke"))
         .abort_signal(Some(&AbortSignal::timeout_with_u32(REVOKE_TIMEOUT_MS)))
-        .body(revoke_form(config, refresh_token));
+        .body(encoding::form(&revoke_form(config, refresh_token)));
     let response = send(request, REVOKE_ENDPOINT).await?;
     if response.ok() {
         Ok(())
@@ -114,9 +116,9 @@ pub async fn jwks(config: &AppConfig) -> Result<Jwks, AuthError> {
     json_body(response, JWKS_ENDPOINT).await
 }
 
-async fn post_token(config: &AppConfig, form: String) -> Result<TokenResponse, AuthError> {
+async fn post_token(config: &AppConfig, form: Parameters) -> Result<TokenResponse, AuthError> {
     let response = send(
-        form_post(&config.hosted_ui_endpoint("/oauth2/token")).body(form),
+        form_post(&config.hosted_ui_endpoint("/oauth2/token")).body(encoding::form(&form)),
         TOKEN_ENDPOINT,
     )
     .await?;
@@ -211,10 +213,8 @@ mod tests {
         crate::config::tests::shipped()
     }
 
-    fn fields(form: &str) -> HashMap<String, String> {
-        form_urlencoded::parse(form.as_bytes())
-            .into_owned()
-            .collect()
+    fn fields(form: Parameters) -> HashMap<&'static str, String> {
+        form.into_iter().collect()
     }
 
     #[test]
@@ -224,7 +224,7 @@ mod tests {
             &AuthorizationCode::new("the code"),
             &PkceCodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
         );
-        let fields = fields(&form);
+        let fields = fields(form);
         assert_eq!(fields.len(), 5);
         assert_eq!(fields["grant_type"], "authorization_code");
         assert_eq!(fields["client_id"], "3n4b5urk1ft4fl3mg5e62d9ado");
@@ -239,11 +239,11 @@ mod tests {
     #[test]
     fn the_refresh_and_revoke_forms_carry_the_refresh_token() {
         let token = RefreshToken::new("r+1/=");
-        let fields_refresh = fields(&refresh_form(&config(), &token));
+        let fields_refresh = fields(refresh_form(&config(), &token));
         assert_eq!(fields_refresh.len(), 3);
         assert_eq!(fields_refresh["grant_type"], "refresh_token");
         assert_eq!(fields_refresh["refresh_token"], "r+1/=");
-        let fields_revoke = fields(&revoke_form(&config(), &token));
+        let fields_revoke = fields(revoke_form(&config(), &token));
         assert_eq!(fields_revoke.len(), 2);
         assert_eq!(fields_revoke["token"], "r+1/=");
         assert_eq!(fields_revoke["client_id"], "3n4b5urk1ft4fl3mg5e62d9ado");

@@ -24,6 +24,7 @@ use super::tabs::{self, TabChannel, TabMessage};
 use super::types::AccessToken;
 use super::{crypto, endpoints, flow, return_path};
 use crate::config::AppConfig;
+use crate::encoding;
 use crate::json::{Object, Value};
 
 /// Where the session stands.
@@ -416,7 +417,8 @@ impl Auth {
         query: &str,
         pending: Option<flow::PendingSignIn>,
     ) -> Result<String, AuthError> {
-        let code = flow::check_callback(query, pending.as_ref(), now_seconds())?;
+        let query = encoding::query_pairs(query);
+        let code = flow::check_callback(&query, pending.as_ref(), now_seconds())?;
         let pending = pending.ok_or(AuthError::UnknownState)?;
         let config = self.config.get_value();
         let tokens = endpoints::exchange_code(&config, &code, &pending.verifier)
