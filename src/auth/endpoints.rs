@@ -1,8 +1,6 @@
 //! Calls to the hosted UI's OAuth endpoints and to the issuer's key set, with `fetch`.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use web_sys::AbortSignal;
 
 use super::error::AuthError;
@@ -113,7 +111,7 @@ pub async fn user_info(
 /// The issuer's public keys.
 pub async fn jwks(config: &AppConfig) -> Result<Jwks, AuthError> {
     let response = send(Request::get(&config.jwks_url()).build(), JWKS_ENDPOINT).await?;
-    json_body(response, JWKS_ENDPOINT).await
+    json_body(response, JWKS_ENDPOINT, Jwks::from_json).await
 }
 
 async fn post_token(config: &AppConfig, form: Parameters) -> Result<TokenResponse, AuthError> {
@@ -123,7 +121,7 @@ async fn post_token(config: &AppConfig, form: Parameters) -> Result<TokenRespons
     )
     .await?;
     if response.ok() {
-        json_body(response, TOKEN_ENDPOINT).await
+        json_body(response, TOKEN_ENDPOINT, TokenResponse::from_json).await
     } else {
         Err(oauth_error(response, TOKEN_ENDPOINT).await)
     }
@@ -171,36 +169,38 @@ async fn body_text(response: Response, endpoint: &'static str) -> Result<String,
         .map_err(|error| unreachable(endpoint, &error))
 }
 
-async fn json_body<T: DeserializeOwned>(
+/// A 2xx answer's JSON, read by `read`.
+async fn json_body<T>(
     response: Response,
     endpoint: &'static str,
+    read: fn(&Value) -> Result<T, String>,
 ) -> Result<T, AuthError> {
     let text = body_text(response, endpoint).await?;
-    json::from_text(&text).map_err(|message| bad_response(endpoint, message))
+    json::parse(&text)
+        .and_then(|json| read(&json))
+        .map_err(|message| bad_response(endpoint, message))
 }
 
 /// `{"error": ..., "error_description": ...}` (RFC 6749 5.2), or the bare status.
 async fn oauth_error(response: Response, endpoint: &'static str) -> AuthError {
-    #[derive(Deserialize)]
-    struct OAuthError {
-        error: String,
-        error_description: Option<String>,
-    }
     let status = response.status();
-    match response
+    let json = response
         .text()
         .await
-        .map(|text| json::from_text::<OAuthError>(&text))
-    {
-        Ok(Ok(OAuthError {
-            error,
-            error_description,
-        })) => AuthError::Refused {
+        .ok()
+        .and_then(|text| json::parse(&text).ok());
+    let refusal = json.as_ref().and_then(|json| {
+        let error = json.text_member("error").ok()??;
+        let description = json.text_member("error_description").ok()?;
+        Some((error.to_owned(), description.map(str::to_owned)))
+    });
+    match refusal {
+        Some((error, description)) => AuthError::Refused {
             endpoint,
             error,
-            description: error_description,
+            description,
         },
-        _ => AuthError::Status { endpoint, status },
+        None => AuthError::Status { endpoint, status },
     }
 }
 

@@ -3,8 +3,6 @@
 
 use std::cell::RefCell;
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use web_sys::Storage;
 
 use super::crypto::describe;
@@ -12,7 +10,7 @@ use super::error::AuthError;
 use super::flow::PendingSignIn;
 use super::session::StoredTokens;
 use crate::config::TokenStorage;
-use crate::json;
+use crate::json::{self, Value};
 
 /// The `sessionStorage` key of the session's tokens (with `token_storage: "session"`).
 pub const TOKENS_KEY: &str = "cognito-spa.tokens";
@@ -41,7 +39,7 @@ impl TokenStore {
     pub fn load(&self) -> Result<Option<StoredTokens>, AuthError> {
         match self {
             Self::Memory(tokens) => Ok(tokens.borrow().clone()),
-            Self::Session => read(TOKENS_KEY),
+            Self::Session => read(TOKENS_KEY, StoredTokens::from_json),
         }
     }
 
@@ -52,7 +50,7 @@ impl TokenStore {
                 slot.replace(Some(tokens.clone()));
                 Ok(())
             }
-            Self::Session => write(TOKENS_KEY, tokens),
+            Self::Session => write(TOKENS_KEY, &tokens.to_json()),
         }
     }
 
@@ -71,12 +69,12 @@ impl TokenStore {
 /// Keeps the sign-in this tab is starting (always in `sessionStorage`: it must survive the trip
 /// to the hosted UI and back, and only this tab may finish it).
 pub fn save_pending_sign_in(pending: &PendingSignIn) -> Result<(), AuthError> {
-    write(PENDING_SIGN_IN_KEY, pending)
+    write(PENDING_SIGN_IN_KEY, &pending.to_json())
 }
 
 /// Takes the pending sign-in out of storage, so its state can be used only once.
 pub fn take_pending_sign_in() -> Result<Option<PendingSignIn>, AuthError> {
-    let pending = read(PENDING_SIGN_IN_KEY)?;
+    let pending = read(PENDING_SIGN_IN_KEY, PendingSignIn::from_json)?;
     remove(PENDING_SIGN_IN_KEY)?;
     Ok(pending)
 }
@@ -93,27 +91,26 @@ fn session_storage() -> Result<Storage, AuthError> {
         .ok_or_else(|| unavailable("it is disabled in this browser".into()))
 }
 
-fn read<T: DeserializeOwned>(key: &str) -> Result<Option<T>, AuthError> {
+/// What is kept under `key`, read by `from_json`.
+fn read<T>(key: &str, from_json: fn(&Value) -> Option<T>) -> Result<Option<T>, AuthError> {
     let storage = session_storage()?;
     let text = storage.get_item(key).map_err(|error| AuthError::Browser {
         action: "read sessionStorage",
         message: describe(&error),
     })?;
-    match text.map(|text| json::from_text(&text)) {
-        None => Ok(None),
-        Some(Ok(value)) => Ok(Some(value)),
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    match json::parse(&text).ok().as_ref().and_then(from_json) {
+        Some(value) => Ok(Some(value)),
         // Written by another version of the app, or edited by hand: start afresh.
-        Some(Err(_)) => remove(key).map(|()| None),
+        None => remove(key).map(|()| None),
     }
 }
 
-fn write<T: Serialize>(key: &str, value: &T) -> Result<(), AuthError> {
-    let text = json::to_text(value).map_err(|message| AuthError::Browser {
-        action: "write sessionStorage",
-        message,
-    })?;
+fn write(key: &str, value: &Value) -> Result<(), AuthError> {
     session_storage()?
-        .set_item(key, &text)
+        .set_item(key, &value.to_string())
         .map_err(|error| AuthError::Browser {
             action: "write sessionStorage",
             message: describe(&error),

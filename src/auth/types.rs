@@ -1,14 +1,11 @@
 //! One newtype per protocol value, so a state can never be passed where a nonce is expected and a
 //! secret can never reach a log through `Debug`.
 
-use serde::{Deserialize, Serialize};
-
 /// A value that may be shown and logged: `Debug` prints it.
 macro_rules! public_value {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(transparent)]
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub struct $name(String);
 
         impl $name {
@@ -35,8 +32,7 @@ macro_rules! public_value {
 macro_rules! secret_value {
     ($(#[$doc:meta])* $name:ident $(, $derive:ident)*) => {
         $(#[$doc])*
-        #[derive(PartialEq, Eq, Serialize, Deserialize $(, $derive)*)]
-        #[serde(transparent)]
+        #[derive(PartialEq, Eq $(, $derive)*)]
         pub struct $name(String);
 
         impl $name {
