@@ -160,7 +160,7 @@ impl Jwks {
 #[cfg(test)]
 impl DecodedJwt {
     /// A token with this header and these claims (JSON objects), as [`DecodedJwt::decode`]
-    /// would have decoded it in the browser, with the signature `signature`.
+    /// would have decoded it in the browser, with the bytes of `signature` as its signature.
     pub(crate) fn for_test(header: serde_json::Value, claims: serde_json::Value) -> Self {
         let object = |value: serde_json::Value| match Value::from(value) {
             Value::Object(object) => object,
