@@ -97,12 +97,15 @@ pub async fn user_info(
         )
         .build();
     let response = send(request, USER_INFO_ENDPOINT).await?;
-    json_body(response, USER_INFO_ENDPOINT, |json| {
-        json.as_object()
-            .cloned()
-            .ok_or_else(|| "the answer is not a JSON object".into())
-    })
-    .await
+    let text = body_text(response, USER_INFO_ENDPOINT).await?;
+    match json::parse(&text) {
+        Ok(Value::Object(attributes)) => Ok(attributes),
+        Ok(_) => Err(bad_response(
+            USER_INFO_ENDPOINT,
+            "the answer is not a JSON object".into(),
+        )),
+        Err(message) => Err(bad_response(USER_INFO_ENDPOINT, message)),
+    }
 }
 
 /// The issuer's public keys.
@@ -148,26 +151,34 @@ fn unreachable(endpoint: &'static str, error: &gloo_net::Error) -> AuthError {
     }
 }
 
-/// A 2xx answer's JSON, read by `read`; any other status is [`AuthError::Status`], and what is
-/// wrong with the JSON [`AuthError::BadResponse`].
-async fn json_body<T>(
-    response: Response,
-    endpoint: &'static str,
-    read: fn(&Value) -> Result<T, String>,
-) -> Result<T, AuthError> {
+fn bad_response(endpoint: &'static str, message: String) -> AuthError {
+    AuthError::BadResponse { endpoint, message }
+}
+
+/// The body of a 2xx answer; any other status is [`AuthError::Status`].
+async fn body_text(response: Response, endpoint: &'static str) -> Result<String, AuthError> {
     if !response.ok() {
         return Err(AuthError::Status {
             endpoint,
             status: response.status(),
         });
     }
-    let text = response
+    response
         .text()
         .await
-        .map_err(|error| unreachable(endpoint, &error))?;
+        .map_err(|error| unreachable(endpoint, &error))
+}
+
+/// A 2xx answer's JSON, read by `read`.
+async fn json_body<T>(
+    response: Response,
+    endpoint: &'static str,
+    read: fn(&Value) -> Result<T, String>,
+) -> Result<T, AuthError> {
+    let text = body_text(response, endpoint).await?;
     json::parse(&text)
         .and_then(|json| read(&json))
-        .map_err(|message| AuthError::BadResponse { endpoint, message })
+        .map_err(|message| bad_response(endpoint, message))
 }
 
 /// `{"error": ..., "error_description": ...}` (RFC 6749 5.2), or the bare status.
