@@ -1,18 +1,19 @@
-//! JSON, parsed by the browser (`JSON.parse`) instead of a parser shipped in the wasm, and
-//! written as `JSON.stringify` writes it.
+//! JSON, parsed and written by the browser (`JSON.parse`, `JSON.stringify`) instead of a parser
+//! shipped in the wasm: serde_json cost about 14 kB gzip of every first load.
 //!
-//! Every JSON text the app reads becomes a [`Value`] through [`parse`], the one function here
-//! that needs the browser (tested in headless Chromium, `tests/web_json.rs`). A `Value` is plain
-//! Rust data, so the decisions taken on it stay pure functions tested on the host, which builds
-//! its values in tests. Typed data (the token endpoint's answer, the key set, what is kept in
-//! `sessionStorage`, the messages between tabs) is read from a `Value` and written to one by
-//! its own type, naming what is wrong: with serde_json gone, serde's derives through
-//! `serde-wasm-bindgen` were the largest part of what JSON still cost (14 kB gzip of the wasm,
-//! docs/size.md).
+//! Answers whose shape the app does not fix (token claims, userInfo, the API's bodies,
+//! config.json, Cognito's JSON API) become a [`Value`]: plain Rust data, so the decisions taken
+//! on them stay pure functions tested on the host, which builds its values in tests. The one way
+//! in from text is [`parse`]. Typed data (the token endpoint's answer, the key set, what is kept
+//! in `sessionStorage`, the messages between tabs) keeps its serde derives and goes through
+//! `serde-wasm-bindgen`: [`from_text`], [`to_text`]. Those three need the browser; they are
+//! tested in headless Chromium (`tests/web_json.rs`).
 
 use std::fmt::{self, Write as _};
 
 use js_sys::{Array, JSON};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// A JSON value.
@@ -122,17 +123,6 @@ impl Value {
         match self {
             Value::Array(items) => Some(items),
             _ => None,
-        }
-    }
-
-    /// The text of the member `name`: `Ok(None)` when it is absent or null, and an error
-    /// naming it when it is not a string (or this is not an object).
-    pub fn text_member(&self, name: &str) -> Result<Option<&str>, String> {
-        match self.as_object().map(|object| object.get(name)) {
-            None => Err("it is not a JSON object".into()),
-            Some(None | Some(Value::Null)) => Ok(None),
-            Some(Some(Value::String(text))) => Ok(Some(text)),
-            Some(Some(_)) => Err(format!("`{name}` is not a string")),
         }
     }
 
@@ -291,6 +281,22 @@ fn from_js(value: &JsValue) -> Value {
     } else {
         Value::Null
     }
+}
+
+/// Parses `text` with `JSON.parse` into `T` (its serde derive, through `serde-wasm-bindgen`).
+pub fn from_text<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    let value = JSON::parse(text).map_err(|error| message(&error))?;
+    serde_wasm_bindgen::from_value(value).map_err(|error| error.to_string())
+}
+
+/// `value` as JSON text, by `JSON.stringify` (its serde derive, through `serde-wasm-bindgen`).
+pub fn to_text<T: Serialize>(value: &T) -> Result<String, String> {
+    let value = value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|error| error.to_string())?;
+    JSON::stringify(&value)
+        .map(String::from)
+        .map_err(|error| message(&error))
 }
 
 /// Values built in host tests with `serde_json::json!`, as [`parse`] would have made them.

@@ -249,24 +249,25 @@ fn cognito_answers_are_read_from_their_text() {
 }
 
 #[wasm_bindgen_test]
-fn typed_answers_are_read_from_their_text() {
-    let response = TokenResponse::from_json(&parsed(
+fn typed_answers_are_read_through_their_serde_shapes() {
+    let response: TokenResponse = json::from_text(
         r#"{"id_token":"i","access_token":"a","token_type":"Bearer","expires_in":3600}"#,
-    ))
+    )
     .unwrap();
     assert!(response.refresh_token.is_none());
     assert!(response.id_token.is_some() && response.access_token.is_some());
-    let jwks = Jwks::from_json(&parsed(
+    let jwks: Jwks = json::from_text(
         r#"{"keys": [
             {"kid": "ec", "kty": "EC", "crv": "P-256", "x": "AQ", "y": "AQ"},
             {"kty": "oct", "k": "c2VjcmV0"},
             {"kid": "enc", "kty": "RSA", "use": "enc", "n": "AQ", "e": "AQAB"},
             {"kid": "good", "kty": "RSA", "alg": "RS256", "use": "sig", "n": "AQ", "e": "AQAB"}
         ]}"#,
-    ))
+    )
     .unwrap();
     assert_eq!(jwks.keys.len(), 4);
     assert_eq!(jwks.find("good").map(|key| key.kid.as_str()), Some("good"));
     assert!(jwks.find("enc").is_none(), "`use` is read");
-    assert!(Jwks::from_json(&parsed(r#"{"keys": "none"}"#)).is_err());
+    assert!(json::from_text::<Jwks>(r#"{"keys": "none"}"#).is_err());
+    assert!(json::from_text::<Jwks>("not json").is_err());
 }

@@ -1,6 +1,8 @@
 //! Calls to the hosted UI's OAuth endpoints and to the issuer's key set, with `fetch`.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use web_sys::AbortSignal;
 
 use super::error::AuthError;
@@ -111,7 +113,7 @@ pub async fn user_info(
 /// The issuer's public keys.
 pub async fn jwks(config: &AppConfig) -> Result<Jwks, AuthError> {
     let response = send(Request::get(&config.jwks_url()).build(), JWKS_ENDPOINT).await?;
-    json_body(response, JWKS_ENDPOINT, Jwks::from_json).await
+    json_body(response, JWKS_ENDPOINT).await
 }
 
 async fn post_token(config: &AppConfig, form: Parameters) -> Result<TokenResponse, AuthError> {
@@ -121,7 +123,7 @@ async fn post_token(config: &AppConfig, form: Parameters) -> Result<TokenRespons
     )
     .await?;
     if response.ok() {
-        json_body(response, TOKEN_ENDPOINT, TokenResponse::from_json).await
+        json_body(response, TOKEN_ENDPOINT).await
     } else {
         Err(oauth_error(response, TOKEN_ENDPOINT).await)
     }
@@ -169,38 +171,36 @@ async fn body_text(response: Response, endpoint: &'static str) -> Result<String,
         .map_err(|error| unreachable(endpoint, &error))
 }
 
-/// A 2xx answer's JSON, read by `read`.
-async fn json_body<T>(
+async fn json_body<T: DeserializeOwned>(
     response: Response,
     endpoint: &'static str,
-    read: fn(&Value) -> Result<T, String>,
 ) -> Result<T, AuthError> {
     let text = body_text(response, endpoint).await?;
-    json::parse(&text)
-        .and_then(|json| read(&json))
-        .map_err(|message| bad_response(endpoint, message))
+    json::from_text(&text).map_err(|message| bad_response(endpoint, message))
 }
 
 /// `{"error": ..., "error_description": ...}` (RFC 6749 5.2), or the bare status.
 async fn oauth_error(response: Response, endpoint: &'static str) -> AuthError {
+    #[derive(Deserialize)]
+    struct OAuthError {
+        error: String,
+        error_description: Option<String>,
+    }
     let status = response.status();
-    let json = response
+    match response
         .text()
         .await
-        .ok()
-        .and_then(|text| json::parse(&text).ok());
-    let refusal = json.as_ref().and_then(|json| {
-        let error = json.text_member("error").ok()??;
-        let description = json.text_member("error_description").ok()?;
-        Some((error.to_owned(), description.map(str::to_owned)))
-    });
-    match refusal {
-        Some((error, description)) => AuthError::Refused {
+        .map(|text| json::from_text::<OAuthError>(&text))
+    {
+        Ok(Ok(OAuthError {
+            error,
+            error_description,
+        })) => AuthError::Refused {
             endpoint,
             error,
-            description,
+            description: error_description,
         },
-        None => AuthError::Status { endpoint, status },
+        _ => AuthError::Status { endpoint, status },
     }
 }
 

@@ -1,17 +1,18 @@
 //! The redirects of the authorization code flow: the authorize URL, the callback, the logout URL.
 
+use serde::{Deserialize, Serialize};
+
 use super::error::AuthError;
 use super::types::{AuthorizationCode, Nonce, PkceCodeChallenge, PkceCodeVerifier, State};
 use crate::config::AppConfig;
 use crate::encoding;
-use crate::json::{Object, Value};
 
 /// How long a started sign-in stays acceptable. Cognito's codes live 5 minutes; the user also
 /// needs time to type a password.
 pub const MAX_SIGN_IN_SECONDS: i64 = 15 * 60;
 
 /// A sign-in this tab started, kept in `sessionStorage` until its callback arrives.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingSignIn {
     /// The PKCE verifier for the code exchange.
     pub verifier: PkceCodeVerifier,
@@ -47,31 +48,6 @@ pub fn authorize_parameters(
         ("code_challenge", challenge.to_string()),
         ("code_challenge_method", "S256".into()),
     ]
-}
-
-impl PendingSignIn {
-    /// The sign-in as kept in `sessionStorage`.
-    pub fn to_json(&self) -> Value {
-        let mut json = Object::new();
-        json.push("verifier", self.verifier.secret());
-        json.push("state", self.state.secret());
-        json.push("nonce", self.nonce.secret());
-        json.push("return_path", self.return_path.as_str());
-        json.push("created_at", Value::Number(self.created_at.to_string()));
-        json.into()
-    }
-
-    /// The sign-in in `json` ([`PendingSignIn::to_json`]), or `None` if it is not that.
-    pub fn from_json(json: &Value) -> Option<Self> {
-        let text = |name| json.text_member(name).ok().flatten();
-        Some(Self {
-            verifier: PkceCodeVerifier::new(text("verifier")?),
-            state: State::new(text("state")?),
-            nonce: Nonce::new(text("nonce")?),
-            return_path: text("return_path")?.to_owned(),
-            created_at: json.get("created_at")?.as_i64()?,
-        })
-    }
 }
 
 /// `{hosted_ui_url}/oauth2/authorize?...` with [`authorize_parameters`].
@@ -158,21 +134,6 @@ mod tests {
             return_path: "/profile".into(),
             created_at: 1000,
         }
-    }
-
-    #[test]
-    fn a_pending_sign_in_is_kept_as_earlier_builds_kept_it() {
-        let text = r#"{"verifier":"v","state":"state-1","nonce":"nonce-1","return_path":"/profile","created_at":1000}"#;
-        assert_eq!(pending().to_json().to_string(), text);
-        let json: serde_json::Value = serde_json::from_str(text).unwrap();
-        assert_eq!(PendingSignIn::from_json(&json.into()), Some(pending()));
-        let json =
-            serde_json::json!({"verifier": "v", "state": "s", "nonce": "n", "return_path": "/"});
-        assert_eq!(
-            PendingSignIn::from_json(&json.into()),
-            None,
-            "no created_at"
-        );
     }
 
     /// A callback's query as the browser decodes it.

@@ -2,11 +2,12 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use super::claims::{self, AccessClaims, Expected, IdClaims};
 use super::error::{AuthError, TokenError};
 use super::jwt::DecodedJwt;
 use super::types::{AccessToken, IdToken, Nonce, RefreshToken, SessionId};
-use crate::json::{Object, Value};
 
 /// The longest margin kept between a refresh and the expiry of the tokens.
 pub const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(60);
@@ -24,7 +25,7 @@ pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(300);
 pub const SEND_MARGIN: Duration = Duration::from_secs(10);
 
 /// The tokens of a session, as kept in memory or `sessionStorage`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredTokens {
     /// The ID token.
     pub id_token: IdToken,
@@ -41,37 +42,6 @@ pub struct StoredTokens {
 }
 
 impl StoredTokens {
-    /// The tokens as kept in `sessionStorage` and sent to the other tabs.
-    pub fn to_json(&self) -> Value {
-        let mut json = Object::new();
-        json.push("id_token", self.id_token.secret());
-        json.push("access_token", self.access_token.secret());
-        json.push(
-            "refresh_token",
-            self.refresh_token
-                .as_ref()
-                .map_or(Value::Null, |token| token.secret().into()),
-        );
-        json.push("session_id", self.session_id.as_str());
-        json.push("renewals", Value::Number(self.renewals.to_string()));
-        json.into()
-    }
-
-    /// The tokens in `json` ([`StoredTokens::to_json`]), or `None` if it is not that.
-    pub fn from_json(json: &Value) -> Option<Self> {
-        let text = |name| json.text_member(name).ok().flatten();
-        Some(Self {
-            id_token: IdToken::new(text("id_token")?),
-            access_token: AccessToken::new(text("access_token")?),
-            refresh_token: json
-                .text_member("refresh_token")
-                .ok()?
-                .map(RefreshToken::new),
-            session_id: SessionId::new(text("session_id")?),
-            renewals: u64::try_from(json.get("renewals")?.as_i64()?).ok()?,
-        })
-    }
-
     /// Whether these tokens, renewed in another tab, replace `ours`: only tokens of the same
     /// sign-in, and only newer ones.
     pub fn supersede(&self, ours: &StoredTokens) -> bool {
@@ -87,7 +57,7 @@ impl StoredTokens {
 }
 
 /// The token endpoint's answer (`/oauth2/token`, both grants).
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Deserialize)]
 pub struct TokenResponse {
     /// The new access token.
     pub access_token: Option<AccessToken>,
@@ -98,16 +68,6 @@ pub struct TokenResponse {
 }
 
 impl TokenResponse {
-    /// Reads the token endpoint's JSON answer; what is wrong names the member.
-    pub fn from_json(json: &Value) -> Result<Self, String> {
-        let token = |name| json.text_member(name).map(|text| text.map(str::to_owned));
-        Ok(Self {
-            access_token: token("access_token")?.map(AccessToken::new),
-            id_token: token("id_token")?.map(IdToken::new),
-            refresh_token: token("refresh_token")?.map(RefreshToken::new),
-        })
-    }
-
     /// The tokens of a new sign-in, named `session_id`.
     pub fn into_sign_in(self, session_id: SessionId) -> Result<StoredTokens, AuthError> {
         Ok(StoredTokens {
@@ -255,55 +215,6 @@ mod tests {
         }
     }
 
-    /// The token endpoint's answer `text`, as the browser would have parsed it.
-    fn answer(text: &str) -> TokenResponse {
-        let json: serde_json::Value = serde_json::from_str(text).unwrap();
-        TokenResponse::from_json(&json.into()).unwrap()
-    }
-
-    #[test]
-    fn an_answer_with_a_token_that_is_not_a_string_is_refused() {
-        let json = |value: serde_json::Value| crate::json::Value::from(value);
-        assert_eq!(
-            TokenResponse::from_json(&json(serde_json::json!({"id_token": 3}))),
-            Err("`id_token` is not a string".into())
-        );
-        assert_eq!(
-            TokenResponse::from_json(&json(serde_json::json!(["id_token"]))),
-            Err("it is not a JSON object".into())
-        );
-        assert_eq!(
-            answer(r#"{"id_token": "i", "refresh_token": null}"#).refresh_token,
-            None
-        );
-    }
-
-    #[test]
-    fn stored_tokens_are_the_json_earlier_builds_kept() {
-        // Sessions kept and messages sent by the build before (serde's derive) read the same.
-        let text = r#"{"id_token":"id","access_token":"access","refresh_token":"r","session_id":"session-1","renewals":0}"#;
-        assert_eq!(tokens(Some("r")).to_json().to_string(), text);
-        let json: serde_json::Value = serde_json::from_str(text).unwrap();
-        assert_eq!(
-            StoredTokens::from_json(&json.into()),
-            Some(tokens(Some("r")))
-        );
-        let without = tokens(None);
-        assert_eq!(StoredTokens::from_json(&without.to_json()), Some(without));
-        for broken in [
-            serde_json::json!({"id_token": "id", "access_token": "a", "session_id": "s"}),
-            serde_json::json!({"id_token": "id", "access_token": "a", "session_id": "s", "renewals": -1}),
-            serde_json::json!({"id_token": 1, "access_token": "a", "session_id": "s", "renewals": 0}),
-            serde_json::json!("tokens"),
-        ] {
-            assert_eq!(
-                StoredTokens::from_json(&broken.clone().into()),
-                None,
-                "{broken}"
-            );
-        }
-    }
-
     fn session_for(id: serde_json::Value) -> Result<Session, AuthError> {
         let client = ClientId::new(CLIENT);
         let expected = Expected {
@@ -322,9 +233,10 @@ mod tests {
 
     #[test]
     fn the_old_refresh_token_stays_when_the_answer_has_none() {
-        let response = answer(
+        let response: TokenResponse = serde_json::from_str(
             r#"{"id_token":"i2","access_token":"a2","token_type":"Bearer","expires_in":3600}"#,
-        );
+        )
+        .unwrap();
         let tokens = response.into_renewal_of(&tokens(Some("r1"))).unwrap();
         assert_eq!(tokens.refresh_token, Some(RefreshToken::new("r1")));
         assert_eq!(tokens.access_token, AccessToken::new("a2"));
@@ -332,13 +244,16 @@ mod tests {
 
     #[test]
     fn a_renewal_stays_in_its_session_and_counts() {
-        let response = answer(r#"{"id_token":"i2","access_token":"a2"}"#);
+        let response: TokenResponse =
+            serde_json::from_str(r#"{"id_token":"i2","access_token":"a2"}"#).unwrap();
         let mut current = tokens(Some("r1"));
         current.renewals = 4;
         let renewed = response.into_renewal_of(&current).unwrap();
         assert_eq!(renewed.session_id, SessionId::new("session-1"));
         assert_eq!(renewed.renewals, 5);
-        let response = answer(r#"{"id_token":"i1","access_token":"a1","refresh_token":"r1"}"#);
+        let response: TokenResponse =
+            serde_json::from_str(r#"{"id_token":"i1","access_token":"a1","refresh_token":"r1"}"#)
+                .unwrap();
         let signed_in = response.into_sign_in(SessionId::new("new")).unwrap();
         assert_eq!(signed_in.renewals, 0);
         assert_eq!(signed_in.refresh_token, Some(RefreshToken::new("r1")));
@@ -370,19 +285,21 @@ mod tests {
 
     #[test]
     fn a_rotated_refresh_token_replaces_the_old_one() {
-        let response = answer(r#"{"id_token":"i2","access_token":"a2","refresh_token":"r2"}"#);
+        let response: TokenResponse =
+            serde_json::from_str(r#"{"id_token":"i2","access_token":"a2","refresh_token":"r2"}"#)
+                .unwrap();
         let tokens = response.into_renewal_of(&tokens(Some("r1"))).unwrap();
         assert_eq!(tokens.refresh_token, Some(RefreshToken::new("r2")));
     }
 
     #[test]
     fn an_answer_without_id_or_access_token_is_refused() {
-        let response = answer(r#"{"access_token":"a2"}"#);
+        let response: TokenResponse = serde_json::from_str(r#"{"access_token":"a2"}"#).unwrap();
         assert_eq!(
             response.into_sign_in(SessionId::new("s")),
             Err(AuthError::MissingToken("ID token"))
         );
-        let response = answer(r#"{"id_token":"i2"}"#);
+        let response: TokenResponse = serde_json::from_str(r#"{"id_token":"i2"}"#).unwrap();
         assert_eq!(
             response.into_renewal_of(&tokens(None)),
             Err(AuthError::MissingToken("access token"))

@@ -3,6 +3,8 @@
 
 use std::cell::RefCell;
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use web_sys::Storage;
 
 use super::crypto::describe;
@@ -10,7 +12,7 @@ use super::error::AuthError;
 use super::flow::PendingSignIn;
 use super::session::StoredTokens;
 use crate::config::TokenStorage;
-use crate::json::{self, Value};
+use crate::json;
 
 /// The `sessionStorage` key of the session's tokens (with `token_storage: "session"`).
 pub const TOKENS_KEY: &str = "cognito-spa.tokens";
@@ -39,7 +41,7 @@ impl TokenStore {
     pub fn load(&self) -> Result<Option<StoredTokens>, AuthError> {
         match self {
             Self::Memory(tokens) => Ok(tokens.borrow().clone()),
-            Self::Session => read(TOKENS_KEY, StoredTokens::from_json),
+            Self::Session => read(TOKENS_KEY),
         }
     }
 
@@ -50,7 +52,7 @@ impl TokenStore {
                 slot.replace(Some(tokens.clone()));
                 Ok(())
             }
-            Self::Session => write(TOKENS_KEY, &tokens.to_json()),
+            Self::Session => write(TOKENS_KEY, tokens),
         }
     }
 
@@ -69,12 +71,12 @@ impl TokenStore {
 /// Keeps the sign-in this tab is starting (always in `sessionStorage`: it must survive the trip
 /// to the hosted UI and back, and only this tab may finish it).
 pub fn save_pending_sign_in(pending: &PendingSignIn) -> Result<(), AuthError> {
-    write(PENDING_SIGN_IN_KEY, &pending.to_json())
+    write(PENDING_SIGN_IN_KEY, pending)
 }
 
 /// Takes the pending sign-in out of storage, so its state can be used only once.
 pub fn take_pending_sign_in() -> Result<Option<PendingSignIn>, AuthError> {
-    let pending = read(PENDING_SIGN_IN_KEY, PendingSignIn::from_json)?;
+    let pending = read(PENDING_SIGN_IN_KEY)?;
     remove(PENDING_SIGN_IN_KEY)?;
     Ok(pending)
 }
@@ -91,26 +93,27 @@ fn session_storage() -> Result<Storage, AuthError> {
         .ok_or_else(|| unavailable("it is disabled in this browser".into()))
 }
 
-/// What is kept under `key`, read by `from_json`.
-fn read<T>(key: &str, from_json: fn(&Value) -> Option<T>) -> Result<Option<T>, AuthError> {
+fn read<T: DeserializeOwned>(key: &str) -> Result<Option<T>, AuthError> {
     let storage = session_storage()?;
     let text = storage.get_item(key).map_err(|error| AuthError::Browser {
         action: "read sessionStorage",
         message: describe(&error),
     })?;
-    let Some(text) = text else {
-        return Ok(None);
-    };
-    match json::parse(&text).ok().as_ref().and_then(from_json) {
-        Some(value) => Ok(Some(value)),
+    match text.map(|text| json::from_text(&text)) {
+        None => Ok(None),
+        Some(Ok(value)) => Ok(Some(value)),
         // Written by another version of the app, or edited by hand: start afresh.
-        None => remove(key).map(|()| None),
+        Some(Err(_)) => remove(key).map(|()| None),
     }
 }
 
-fn write(key: &str, value: &Value) -> Result<(), AuthError> {
+fn write<T: Serialize>(key: &str, value: &T) -> Result<(), AuthError> {
+    let text = json::to_text(value).map_err(|message| AuthError::Browser {
+        action: "write sessionStorage",
+        message,
+    })?;
     session_storage()?
-        .set_item(key, &value.to_string())
+        .set_item(key, &text)
         .map_err(|error| AuthError::Browser {
             action: "write sessionStorage",
             message: describe(&error),

@@ -11,16 +11,18 @@ use std::future::Future;
 use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 use web_sys::{AbortSignal, BroadcastChannel, MessageEvent};
 
 use super::session::StoredTokens;
-use crate::json::{self, Value};
+use crate::json;
 
 /// What one tab tells the others (as JSON; the channel is same-origin only).
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TabMessage {
     /// The user signed out: the other tabs end their sessions too.
     SignedOut,
@@ -32,25 +34,13 @@ pub enum TabMessage {
 impl TabMessage {
     /// The message in `text`; `None` for anything else (another app's or version's message).
     pub fn parse(text: &str) -> Option<Self> {
-        match json::parse(text).ok()? {
-            Value::String(tag) if tag == "signed_out" => Some(Self::SignedOut),
-            Value::Object(message) if message.names().count() == 1 => {
-                StoredTokens::from_json(message.get("renewed")?).map(Self::Renewed)
-            }
-            _ => None,
-        }
+        json::from_text(text).ok()
     }
 
-    /// The message as sent: `"signed_out"`, or `{"renewed": tokens}`.
+    /// The message as sent.
     pub fn to_json(&self) -> String {
-        match self {
-            Self::SignedOut => Value::from("signed_out").to_string(),
-            Self::Renewed(tokens) => {
-                let mut message = json::Object::new();
-                message.push("renewed", tokens.to_json());
-                Value::from(message).to_string()
-            }
-        }
+        // Strings and numbers only: serializing cannot fail.
+        json::to_text(self).unwrap_or_default()
     }
 }
 

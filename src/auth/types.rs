@@ -1,11 +1,14 @@
 //! One newtype per protocol value, so a state can never be passed where a nonce is expected and a
 //! secret can never reach a log through `Debug`.
 
+use serde::{Deserialize, Serialize};
+
 /// A value that may be shown and logged: `Debug` prints it.
 macro_rules! public_value {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
         pub struct $name(String);
 
         impl $name {
@@ -32,7 +35,8 @@ macro_rules! public_value {
 macro_rules! secret_value {
     ($(#[$doc:meta])* $name:ident $(, $derive:ident)*) => {
         $(#[$doc])*
-        #[derive(PartialEq, Eq $(, $derive)*)]
+        #[derive(PartialEq, Eq, Serialize, Deserialize $(, $derive)*)]
+        #[serde(transparent)]
         pub struct $name(String);
 
         impl $name {
