@@ -6,7 +6,9 @@ pub mod app;
 pub mod auth;
 pub mod components;
 pub mod config;
+pub mod encoding;
 pub mod idp;
+pub mod json;
 pub mod pages;
 pub mod routes;
 

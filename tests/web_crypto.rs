@@ -9,7 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cognito_spa::auth::crypto;
 use cognito_spa::auth::jwt::{DecodedJwt, Jwk};
-use cognito_spa::auth::{AuthError, PkceCodeVerifier, TokenError};
+use cognito_spa::auth::{AccessToken, AuthError, PkceCodeVerifier, TokenError};
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -25,6 +25,16 @@ async fn sha256_gives_the_rfc7636_challenge() {
     assert_eq!(
         challenge.as_str(),
         "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn at_hash_is_the_left_half_of_the_access_tokens_sha256() {
+    let token = AccessToken::new("eyJhbGciOiJSUzI1NiJ9.e30.c2ln");
+    // `printf %s eyJhbGciOiJSUzI1NiJ9.e30.c2ln | sha256sum`, its first 16 bytes in base64url.
+    assert_eq!(
+        crypto::at_hash(&token).await.unwrap(),
+        "zFKdmxuKgzYy8vEAuCkuLw"
     );
 }
 

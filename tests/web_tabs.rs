@@ -34,6 +34,44 @@ fn renewed(renewals: u64) -> TabMessage {
 }
 
 #[wasm_bindgen_test]
+fn messages_survive_the_trip() {
+    for message in [TabMessage::SignedOut, renewed(3)] {
+        assert_eq!(TabMessage::parse(&message.to_json()), Some(message));
+    }
+    let absent = TabMessage::Renewed(StoredTokens {
+        refresh_token: None,
+        ..match renewed(1) {
+            TabMessage::Renewed(tokens) => tokens,
+            TabMessage::SignedOut => unreachable!(),
+        }
+    });
+    assert_eq!(TabMessage::parse(&absent.to_json()), Some(absent));
+}
+
+#[wasm_bindgen_test]
+fn anything_else_on_the_channel_is_ignored() {
+    for text in ["", "signed-out", "{}", r#"{"renewed":{"id_token":"i"}}"#] {
+        assert_eq!(TabMessage::parse(text), None, "{text:?}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn messages_are_the_json_earlier_versions_sent() {
+    // Tabs of the previous build (serde_json) may still be open: the text is unchanged.
+    assert_eq!(TabMessage::SignedOut.to_json(), r#""signed_out""#);
+    let text = r#"{"renewed":{"id_token":"id","access_token":"access-1","refresh_token":"refresh-1","session_id":"session-1","renewals":1}}"#;
+    assert_eq!(renewed(1).to_json(), text);
+    let without_refresh = text.replace(r#""refresh-1""#, "null");
+    assert!(matches!(
+        TabMessage::parse(&without_refresh),
+        Some(TabMessage::Renewed(StoredTokens {
+            refresh_token: None,
+            ..
+        }))
+    ));
+}
+
+#[wasm_bindgen_test]
 async fn messages_announced_elsewhere_are_heard_and_others_ignored() {
     let heard: Rc<RefCell<Vec<TabMessage>>> = Rc::default();
     let sink = Rc::clone(&heard);

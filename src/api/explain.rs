@@ -205,8 +205,11 @@ mod tests {
 
     #[test]
     fn bad_json_in_a_success_response_is_a_problem() {
-        let (summary, advice) =
-            problem_text(Route::Open, &answered(200, Body::from_text("oops".into())));
+        let not_json = Body::NotJson {
+            text: "oops".into(),
+            error: "Unexpected token 'o', \"oops\" is not valid JSON".into(),
+        };
+        let (summary, advice) = problem_text(Route::Open, &answered(200, not_json));
         assert!(summary.contains("not JSON"), "{summary}");
         assert!(advice.contains("req-42"), "{advice}");
         let (summary, _) = problem_text(Route::Open, &answered(204, Body::Empty));

@@ -3,11 +3,11 @@
 //! retry after a 401 or a CORS failure while the token was due.
 
 use gloo_net::http::RequestBuilder;
-use serde_json::Value;
 use web_sys::RequestMode;
 
 use super::{Answer, Body, Method, Outcome, Route};
 use crate::auth::{AccessToken, Auth, AuthError};
+use crate::json::Value;
 
 /// One call as the console shows it: what happened, how long it took, whether a refresh
 /// happened in between.
@@ -99,7 +99,9 @@ fn request(
         builder = builder.header("Authorization", &format!("Bearer {}", token.secret()));
     }
     let built = match body {
-        Some(json) => builder.json(json),
+        Some(json) => builder
+            .header("Content-Type", "application/json")
+            .body(json.to_string()),
         None => builder.build(),
     };
     // Building fails only on a URL the browser cannot parse; config.json's URLs are checked.

@@ -1,13 +1,10 @@
 //! Claim checks for Cognito's tokens: the ID token per OpenID Connect Core 3.1.3.7 and the access
 //! token per the AWS guide. Signatures are checked before these, by [`crate::auth::crypto`].
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde_json::{Map, Value};
-
 use super::error::TokenError;
 use super::jwt::DecodedJwt;
 use super::types::{ClientId, Nonce};
+use crate::json::{Object, Value};
 
 /// How far in the future `iat` may be, to allow for a visitor's clock that is behind: five
 /// minutes, the tolerance OIDC clients commonly use (a tighter one fails every sign-in on a
@@ -145,16 +142,16 @@ pub fn validate_access_token(
     })
 }
 
-/// When the ID token carries `at_hash` (Cognito's always do), it must be the base64url of the
-/// left half of the access token's SHA-256 (OIDC Core 3.1.3.8), binding the two tokens together.
-/// The digest comes from WebCrypto in the browser.
+/// When the ID token carries `at_hash` (Cognito's always do), it must be `access_token_hash`,
+/// the base64url of the left half of the access token's SHA-256 (OIDC Core 3.1.3.8), binding
+/// the two tokens together. The browser computes it: [`crate::auth::crypto::at_hash`].
 pub fn check_access_token_hash(
     id_token: &DecodedJwt,
-    access_token_sha256: &[u8; 32],
+    access_token_hash: &str,
 ) -> Result<(), TokenError> {
     match optional_string(&id_token.claims, "at_hash") {
         None => Ok(()),
-        Some(at_hash) if at_hash == URL_SAFE_NO_PAD.encode(&access_token_sha256[..16]) => Ok(()),
+        Some(at_hash) if at_hash == access_token_hash => Ok(()),
         Some(_) => Err(TokenError::AccessTokenHashMismatch),
     }
 }
@@ -209,19 +206,19 @@ pub fn check_same_identity(before: &Identity, after: &Identity) -> Result<(), To
 }
 
 fn required_string<'a>(
-    claims: &'a Map<String, Value>,
+    claims: &'a Object,
     claim: &'static str,
     token: &'static str,
 ) -> Result<&'a str, TokenError> {
     optional_string(claims, claim).ok_or(TokenError::MissingClaim { token, claim })
 }
 
-fn optional_string<'a>(claims: &'a Map<String, Value>, claim: &str) -> Option<&'a str> {
+fn optional_string<'a>(claims: &'a Object, claim: &str) -> Option<&'a str> {
     claims.get(claim).and_then(Value::as_str)
 }
 
 fn required_time(
-    claims: &Map<String, Value>,
+    claims: &Object,
     claim: &'static str,
     token: &'static str,
 ) -> Result<i64, TokenError> {
@@ -232,7 +229,7 @@ fn required_time(
 }
 
 fn check_issuer(
-    claims: &Map<String, Value>,
+    claims: &Object,
     expected: &Expected<'_>,
     token: &'static str,
 ) -> Result<String, TokenError> {
@@ -248,7 +245,7 @@ fn check_issuer(
 }
 
 fn check_token_use(
-    claims: &Map<String, Value>,
+    claims: &Object,
     expected: &'static str,
     token: &'static str,
 ) -> Result<(), TokenError> {
@@ -264,11 +261,7 @@ fn check_token_use(
 }
 
 /// `exp` must be in the future and `iat` not further ahead than the clock skew.
-fn check_times(
-    claims: &Map<String, Value>,
-    now: i64,
-    token: &'static str,
-) -> Result<(i64, i64), TokenError> {
+fn check_times(claims: &Object, now: i64, token: &'static str) -> Result<(i64, i64), TokenError> {
     let exp = required_time(claims, "exp", token)?;
     let iat = required_time(claims, "iat", token)?;
     if exp <= now {
@@ -281,7 +274,7 @@ fn check_times(
 }
 
 /// `aud` is a string or an array of strings (RFC 7519 4.1.3).
-fn audiences(claims: &Map<String, Value>) -> Result<Vec<String>, TokenError> {
+fn audiences(claims: &Object) -> Result<Vec<String>, TokenError> {
     let missing = TokenError::MissingClaim {
         token: ID_TOKEN,
         claim: "aud",
@@ -296,7 +289,7 @@ fn audiences(claims: &Map<String, Value>) -> Result<Vec<String>, TokenError> {
     }
 }
 
-fn groups(claims: &Map<String, Value>) -> Vec<String> {
+fn groups(claims: &Object) -> Vec<String> {
     match claims.get("cognito:groups") {
         Some(Value::Array(items)) => items
             .iter()
@@ -310,8 +303,7 @@ fn groups(claims: &Map<String, Value>) -> Vec<String> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::auth::jwt::tests::token;
-    use serde_json::json;
+    use serde_json::{Map, Value, json};
 
     pub(crate) const ISSUER: &str = "http://localhost:9229/us-east-1_DevStack01";
     pub(crate) const CLIENT: &str = "3n4b5urk1ft4fl3mg5e62d9ado";
@@ -333,11 +325,7 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn jwt(claims: &Value) -> DecodedJwt {
-        DecodedJwt::decode(
-            &token(&json!({"alg": "RS256", "kid": "k1"}), claims),
-            "test",
-        )
-        .unwrap()
+        DecodedJwt::for_test(json!({"alg": "RS256", "kid": "k1"}), claims.clone())
     }
 
     fn with(mut claims: Value, change: impl FnOnce(&mut Map<String, Value>)) -> DecodedJwt {
@@ -381,8 +369,7 @@ pub(crate) mod tests {
 
     #[test]
     fn id_token_with_alg_none_fails() {
-        let text = token(&json!({"alg": "none", "kid": "k1"}), &id_claims());
-        let jwt = DecodedJwt::decode(&text, "ID token").unwrap();
+        let jwt = DecodedJwt::for_test(json!({"alg": "none", "kid": "k1"}), id_claims());
         assert!(
             matches!(check_id(&jwt), Err(TokenError::UnsupportedAlgorithm { alg, .. }) if alg == "none")
         );
@@ -616,8 +603,7 @@ pub(crate) mod tests {
 
     #[test]
     fn an_access_token_with_alg_hs256_fails() {
-        let text = token(&json!({"alg": "HS256", "kid": "k1"}), &access_claims());
-        let jwt = DecodedJwt::decode(&text, ACCESS_TOKEN).unwrap();
+        let jwt = DecodedJwt::for_test(json!({"alg": "HS256", "kid": "k1"}), access_claims());
         assert!(matches!(
             check_access(&jwt),
             Err(TokenError::UnsupportedAlgorithm { .. })
@@ -647,21 +633,19 @@ pub(crate) mod tests {
 
     #[test]
     fn at_hash_binds_the_access_token() {
-        use sha2::{Digest, Sha256};
-        let access_token = "eyJhbGciOiJSUzI1NiJ9.e30.c2ln";
-        let digest: [u8; 32] = Sha256::digest(access_token.as_bytes()).into();
-        let at_hash = URL_SAFE_NO_PAD.encode(&digest[..16]);
+        // `crypto::at_hash` of "eyJhbGciOiJSUzI1NiJ9.e30.c2ln" and of "another access token"
+        // (tests/web_crypto.rs checks the first).
+        let (ours, another) = ("zFKdmxuKgzYy8vEAuCkuLw", "wQFkUtMS3mcGZYkrkP8tUw");
         let id = with(id_claims(), |c| {
-            c.insert("at_hash".into(), at_hash.into());
+            c.insert("at_hash".into(), ours.into());
         });
-        assert_eq!(check_access_token_hash(&id, &digest), Ok(()));
-        let other: [u8; 32] = Sha256::digest(b"another access token").into();
+        assert_eq!(check_access_token_hash(&id, ours), Ok(()));
         assert_eq!(
-            check_access_token_hash(&id, &other),
+            check_access_token_hash(&id, another),
             Err(TokenError::AccessTokenHashMismatch)
         );
         // Optional in the code flow: absent is fine.
-        assert_eq!(check_access_token_hash(&jwt(&id_claims()), &other), Ok(()));
+        assert_eq!(check_access_token_hash(&jwt(&id_claims()), another), Ok(()));
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! WebCrypto, the browser's own implementation: random bytes, SHA-256 and RS256 verification.
 
-use js_sys::{Array, JSON, Object, Uint8Array};
+use js_sys::{Array, JSON, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Crypto, CryptoKey, SubtleCrypto};
 
 use super::error::{AuthError, TokenError};
 use super::jwt::{DecodedJwt, Jwk};
-use super::types::{Nonce, PkceCodeChallenge, PkceCodeVerifier, SessionId, State};
+use super::types::{AccessToken, Nonce, PkceCodeChallenge, PkceCodeVerifier, SessionId, State};
+use crate::encoding::base64url;
 
 /// The algorithm object for RS256 in WebCrypto's terms.
 const RS256_PARAMETERS: &str = r#"{"name":"RSASSA-PKCS1-v1_5","hash":"SHA-256"}"#;
@@ -52,24 +53,37 @@ pub fn random_bytes() -> Result<[u8; 32], AuthError> {
     Ok(bytes)
 }
 
-/// A fresh PKCE verifier: 32 random bytes, base64url (43 characters).
+/// `bytes` in base64url, by the browser.
+fn encoded(bytes: &[u8]) -> Result<String, AuthError> {
+    base64url(bytes).ok_or_else(|| AuthError::Browser {
+        action: "encode in base64url",
+        message: "there is no window".into(),
+    })
+}
+
+/// 32 fresh random bytes in base64url: 43 characters, 256 bits of entropy.
+fn random_value() -> Result<String, AuthError> {
+    encoded(&random_bytes()?)
+}
+
+/// A fresh PKCE verifier: 32 random octets, base64url, as RFC 7636 4.1 recommends.
 pub fn new_verifier() -> Result<PkceCodeVerifier, AuthError> {
-    Ok(PkceCodeVerifier::from_random_bytes(&random_bytes()?))
+    Ok(PkceCodeVerifier::new(random_value()?))
 }
 
 /// A fresh one-time state.
 pub fn new_state() -> Result<State, AuthError> {
-    Ok(State::from_random_bytes(&random_bytes()?))
+    Ok(State::new(random_value()?))
 }
 
 /// A fresh nonce.
 pub fn new_nonce() -> Result<Nonce, AuthError> {
-    Ok(Nonce::from_random_bytes(&random_bytes()?))
+    Ok(Nonce::new(random_value()?))
 }
 
 /// A fresh session id, for a new sign-in.
 pub fn new_session_id() -> Result<SessionId, AuthError> {
-    Ok(SessionId::from_random_bytes(&random_bytes()?))
+    Ok(SessionId::new(random_value()?))
 }
 
 /// SHA-256 of `data` with `crypto.subtle.digest`.
@@ -87,11 +101,17 @@ pub async fn sha256(data: &[u8]) -> Result<[u8; 32], AuthError> {
     })
 }
 
-/// The S256 challenge for `verifier` (RFC 7636 4.2).
+/// The S256 challenge for `verifier`: `BASE64URL(SHA256(ASCII(code_verifier)))` (RFC 7636 4.2).
 pub async fn pkce_challenge(verifier: &PkceCodeVerifier) -> Result<PkceCodeChallenge, AuthError> {
-    Ok(PkceCodeChallenge::from_sha256_digest(
-        &sha256(verifier.secret().as_bytes()).await?,
-    ))
+    let digest = sha256(verifier.secret().as_bytes()).await?;
+    Ok(PkceCodeChallenge::new(encoded(&digest)?))
+}
+
+/// What an ID token's `at_hash` must be for `access_token`: the base64url of the left half of
+/// its SHA-256 (OIDC Core 3.1.3.8; checked by [`super::claims::check_access_token_hash`]).
+pub async fn at_hash(access_token: &AccessToken) -> Result<String, AuthError> {
+    let digest = sha256(access_token.secret().as_bytes()).await?;
+    encoded(&digest[..16])
 }
 
 /// Verifies the RS256 signature of `jwt` with `key` (`crypto.subtle.importKey("jwk")` then
@@ -106,11 +126,16 @@ pub async fn verify_rs256(
         .map_err(&import_failed)?
         .unchecked_into();
     // Only the public parts, and `alg` pinned, whatever else the key set says.
-    let jwk =
-        serde_json::json!({"kty": "RSA", "n": key.n, "e": key.e, "alg": "RS256", "ext": true});
-    let jwk: Object = JSON::parse(&jwk.to_string())
-        .map_err(&import_failed)?
-        .unchecked_into();
+    let jwk = Object::new();
+    for (name, value) in [
+        ("kty", JsValue::from_str("RSA")),
+        ("n", JsValue::from_str(&key.n)),
+        ("e", JsValue::from_str(&key.e)),
+        ("alg", JsValue::from_str("RS256")),
+        ("ext", JsValue::TRUE),
+    ] {
+        Reflect::set(&jwk, &JsValue::from_str(name), &value).map_err(&import_failed)?;
+    }
     let usages = Array::of1(&JsValue::from_str("verify"));
     let subtle = subtle()?;
     let promise = subtle

@@ -3,14 +3,16 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
 use web_sys::AbortSignal;
 
 use super::error::AuthError;
+use super::flow::Parameters;
 use super::jwt::Jwks;
 use super::session::TokenResponse;
 use super::types::{AccessToken, AuthorizationCode, PkceCodeVerifier, RefreshToken};
 use crate::config::AppConfig;
+use crate::encoding;
+use crate::json::{self, Object, Value};
 
 const TOKEN_ENDPOINT: &str = "the token endpoint";
 const REVOKE_ENDPOINT: &str = "the revoke endpoint";
@@ -26,31 +28,31 @@ pub fn code_exchange_form(
     config: &AppConfig,
     code: &AuthorizationCode,
     verifier: &PkceCodeVerifier,
-) -> String {
-    form_urlencoded::Serializer::new(String::new())
-        .append_pair("grant_type", "authorization_code")
-        .append_pair("client_id", config.client_id.as_str())
-        .append_pair("code", code.secret())
-        .append_pair("redirect_uri", config.redirect_uri.as_str())
-        .append_pair("code_verifier", verifier.secret())
-        .finish()
+) -> Parameters {
+    vec![
+        ("grant_type", "authorization_code".into()),
+        ("client_id", config.client_id.to_string()),
+        ("code", code.secret().into()),
+        ("redirect_uri", config.redirect_uri.to_string()),
+        ("code_verifier", verifier.secret().into()),
+    ]
 }
 
 /// The form for `grant_type=refresh_token`.
-pub fn refresh_form(config: &AppConfig, refresh_token: &RefreshToken) -> String {
-    form_urlencoded::Serializer::new(String::new())
-        .append_pair("grant_type", "refresh_token")
-        .append_pair("client_id", config.client_id.as_str())
-        .append_pair("refresh_token", refresh_token.secret())
-        .finish()
+pub fn refresh_form(config: &AppConfig, refresh_token: &RefreshToken) -> Parameters {
+    vec![
+        ("grant_type", "refresh_token".into()),
+        ("client_id", config.client_id.to_string()),
+        ("refresh_token", refresh_token.secret().into()),
+    ]
 }
 
 /// The form for `/oauth2/revoke`.
-pub fn revoke_form(config: &AppConfig, refresh_token: &RefreshToken) -> String {
-    form_urlencoded::Serializer::new(String::new())
-        .append_pair("token", refresh_token.secret())
-        .append_pair("client_id", config.client_id.as_str())
-        .finish()
+pub fn revoke_form(config: &AppConfig, refresh_token: &RefreshToken) -> Parameters {
+    vec![
+        ("token", refresh_token.secret().into()),
+        ("client_id", config.client_id.to_string()),
+    ]
 }
 
 /// Trades the callback's code (and the verifier only this tab knows) for tokens.
@@ -75,7 +77,7 @@ pub async fn refresh(
 pub async fn revoke(config: &AppConfig, refresh_token: &RefreshToken) -> Result<(), AuthError> {
     let request = form_post(&config.hosted_ui_endpoint("/oauth2/revoke"))
         .abort_signal(Some(&AbortSignal::timeout_with_u32(REVOKE_TIMEOUT_MS)))
-        .body(revoke_form(config, refresh_token));
+        .body(encoding::form(&revoke_form(config, refresh_token)));
     let response = send(request, REVOKE_ENDPOINT).await?;
     if response.ok() {
         Ok(())
@@ -89,7 +91,7 @@ pub async fn revoke(config: &AppConfig, refresh_token: &RefreshToken) -> Result<
 pub async fn user_info(
     config: &AppConfig,
     access_token: &AccessToken,
-) -> Result<Map<String, Value>, AuthError> {
+) -> Result<Object, AuthError> {
     let request = Request::get(&config.hosted_ui_endpoint("/oauth2/userInfo"))
         .header(
             "Authorization",
@@ -97,7 +99,15 @@ pub async fn user_info(
         )
         .build();
     let response = send(request, USER_INFO_ENDPOINT).await?;
-    json_body(response, USER_INFO_ENDPOINT).await
+    let text = body_text(response, USER_INFO_ENDPOINT).await?;
+    match json::parse(&text) {
+        Ok(Value::Object(attributes)) => Ok(attributes),
+        Ok(_) => Err(bad_response(
+            USER_INFO_ENDPOINT,
+            "the answer is not a JSON object".into(),
+        )),
+        Err(message) => Err(bad_response(USER_INFO_ENDPOINT, message)),
+    }
 }
 
 /// The issuer's public keys.
@@ -106,9 +116,9 @@ pub async fn jwks(config: &AppConfig) -> Result<Jwks, AuthError> {
     json_body(response, JWKS_ENDPOINT).await
 }
 
-async fn post_token(config: &AppConfig, form: String) -> Result<TokenResponse, AuthError> {
+async fn post_token(config: &AppConfig, form: Parameters) -> Result<TokenResponse, AuthError> {
     let response = send(
-        form_post(&config.hosted_ui_endpoint("/oauth2/token")).body(form),
+        form_post(&config.hosted_ui_endpoint("/oauth2/token")).body(encoding::form(&form)),
         TOKEN_ENDPOINT,
     )
     .await?;
@@ -143,24 +153,30 @@ fn unreachable(endpoint: &'static str, error: &gloo_net::Error) -> AuthError {
     }
 }
 
-async fn json_body<T: DeserializeOwned>(
-    response: Response,
-    endpoint: &'static str,
-) -> Result<T, AuthError> {
+fn bad_response(endpoint: &'static str, message: String) -> AuthError {
+    AuthError::BadResponse { endpoint, message }
+}
+
+/// The body of a 2xx answer; any other status is [`AuthError::Status`].
+async fn body_text(response: Response, endpoint: &'static str) -> Result<String, AuthError> {
     if !response.ok() {
         return Err(AuthError::Status {
             endpoint,
             status: response.status(),
         });
     }
-    let text = response
+    response
         .text()
         .await
-        .map_err(|error| unreachable(endpoint, &error))?;
-    serde_json::from_str(&text).map_err(|error| AuthError::BadResponse {
-        endpoint,
-        message: error.to_string(),
-    })
+        .map_err(|error| unreachable(endpoint, &error))
+}
+
+async fn json_body<T: DeserializeOwned>(
+    response: Response,
+    endpoint: &'static str,
+) -> Result<T, AuthError> {
+    let text = body_text(response, endpoint).await?;
+    json::from_text(&text).map_err(|message| bad_response(endpoint, message))
 }
 
 /// `{"error": ..., "error_description": ...}` (RFC 6749 5.2), or the bare status.
@@ -174,7 +190,7 @@ async fn oauth_error(response: Response, endpoint: &'static str) -> AuthError {
     match response
         .text()
         .await
-        .map(|text| serde_json::from_str::<OAuthError>(&text))
+        .map(|text| json::from_text::<OAuthError>(&text))
     {
         Ok(Ok(OAuthError {
             error,
@@ -194,13 +210,11 @@ mod tests {
     use std::collections::HashMap;
 
     fn config() -> AppConfig {
-        AppConfig::from_json(include_str!("../../public/config.json")).unwrap()
+        crate::config::tests::shipped()
     }
 
-    fn fields(form: &str) -> HashMap<String, String> {
-        form_urlencoded::parse(form.as_bytes())
-            .into_owned()
-            .collect()
+    fn fields(form: Parameters) -> HashMap<&'static str, String> {
+        form.into_iter().collect()
     }
 
     #[test]
@@ -210,7 +224,7 @@ mod tests {
             &AuthorizationCode::new("the code"),
             &PkceCodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
         );
-        let fields = fields(&form);
+        let fields = fields(form);
         assert_eq!(fields.len(), 5);
         assert_eq!(fields["grant_type"], "authorization_code");
         assert_eq!(fields["client_id"], "3n4b5urk1ft4fl3mg5e62d9ado");
@@ -225,11 +239,11 @@ mod tests {
     #[test]
     fn the_refresh_and_revoke_forms_carry_the_refresh_token() {
         let token = RefreshToken::new("r+1/=");
-        let fields_refresh = fields(&refresh_form(&config(), &token));
+        let fields_refresh = fields(refresh_form(&config(), &token));
         assert_eq!(fields_refresh.len(), 3);
         assert_eq!(fields_refresh["grant_type"], "refresh_token");
         assert_eq!(fields_refresh["refresh_token"], "r+1/=");
-        let fields_revoke = fields(&revoke_form(&config(), &token));
+        let fields_revoke = fields(revoke_form(&config(), &token));
         assert_eq!(fields_revoke.len(), 2);
         assert_eq!(fields_revoke["token"], "r+1/=");
         assert_eq!(fields_revoke["client_id"], "3n4b5urk1ft4fl3mg5e62d9ado");

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::error::AuthError;
 use super::types::{AuthorizationCode, Nonce, PkceCodeChallenge, PkceCodeVerifier, State};
 use crate::config::AppConfig;
+use crate::encoding;
 
 /// How long a started sign-in stays acceptable. Cognito's codes live 5 minutes; the user also
 /// needs time to type a password.
@@ -25,52 +26,69 @@ pub struct PendingSignIn {
     pub created_at: i64,
 }
 
-/// `{hosted_ui_url}/oauth2/authorize?...` for the code flow with PKCE S256 (always sent: Cognito
+/// A query string's or a form's parameters, in order, before the browser encodes them
+/// ([`encoding::form`]) or after it decoded them ([`encoding::query_pairs`]).
+pub type Parameters = Vec<(&'static str, String)>;
+
+/// The parameters of `/oauth2/authorize` for the code flow with PKCE S256 (always sent: Cognito
 /// treats PKCE as optional, so only the client can insist on it).
+pub fn authorize_parameters(
+    config: &AppConfig,
+    state: &State,
+    nonce: &Nonce,
+    challenge: &PkceCodeChallenge,
+) -> Parameters {
+    vec![
+        ("response_type", "code".into()),
+        ("client_id", config.client_id.to_string()),
+        ("redirect_uri", config.redirect_uri.to_string()),
+        ("scope", config.scopes.join(" ")),
+        ("state", state.secret().into()),
+        ("nonce", nonce.secret().into()),
+        ("code_challenge", challenge.to_string()),
+        ("code_challenge_method", "S256".into()),
+    ]
+}
+
+/// `{hosted_ui_url}/oauth2/authorize?...` with [`authorize_parameters`].
 pub fn authorize_url(
     config: &AppConfig,
     state: &State,
     nonce: &Nonce,
     challenge: &PkceCodeChallenge,
 ) -> String {
-    let query = form_urlencoded::Serializer::new(String::new())
-        .append_pair("response_type", "code")
-        .append_pair("client_id", config.client_id.as_str())
-        .append_pair("redirect_uri", config.redirect_uri.as_str())
-        .append_pair("scope", &config.scopes.join(" "))
-        .append_pair("state", state.secret())
-        .append_pair("nonce", nonce.secret())
-        .append_pair("code_challenge", challenge.as_str())
-        .append_pair("code_challenge_method", "S256")
-        .finish();
+    let query = encoding::form(&authorize_parameters(config, state, nonce, challenge));
     format!("{}?{query}", config.hosted_ui_endpoint("/oauth2/authorize"))
 }
 
-/// `{hosted_ui_url}/logout?client_id=...&logout_uri=...`: ends the hosted UI's own session and
-/// comes back to the sign-out page.
+/// The parameters of `/logout`: ends the hosted UI's own session and comes back to the
+/// sign-out page.
+pub fn logout_parameters(config: &AppConfig) -> Parameters {
+    vec![
+        ("client_id", config.client_id.to_string()),
+        ("logout_uri", config.sign_out_uri.clone()),
+    ]
+}
+
+/// `{hosted_ui_url}/logout?client_id=...&logout_uri=...` ([`logout_parameters`]).
 pub fn logout_url(config: &AppConfig) -> String {
-    let query = form_urlencoded::Serializer::new(String::new())
-        .append_pair("client_id", config.client_id.as_str())
-        .append_pair("logout_uri", &config.sign_out_uri)
-        .finish();
+    let query = encoding::form(&logout_parameters(config));
     format!("{}?{query}", config.hosted_ui_endpoint("/logout"))
 }
 
-/// The `state` of a callback query (`?code=...&state=...` or `code=...&state=...`), if any.
-fn callback_state(query: &str) -> Option<State> {
-    query_value(query, "state").map(State::new)
-}
-
-/// Checks a callback query against the sign-in this tab started and yields the code.
+/// Checks a callback's query parameters (decoded by [`encoding::query_pairs`]) against the
+/// sign-in this tab started and yields the code.
 ///
 /// The state is checked before anything else: a missing, unknown (already used, or never
 /// started here) or different state is refused without looking at `code` or `error`.
 pub fn check_callback(
-    query: &str,
+    query: &[(String, String)],
     pending: Option<&PendingSignIn>,
     now: i64,
 ) -> Result<AuthorizationCode, AuthError> {
-    let state = callback_state(query).ok_or(AuthError::MissingState)?;
+    let state = query_value(query, "state")
+        .map(State::new)
+        .ok_or(AuthError::MissingState)?;
     let pending = pending.ok_or(AuthError::UnknownState)?;
     if pending.state != state {
         return Err(AuthError::StateMismatch);
@@ -92,10 +110,11 @@ pub fn check_callback(
 }
 
 /// The first non-empty value of `name`; a repeated parameter counts once, as servers do.
-fn query_value(query: &str, name: &str) -> Option<String> {
-    form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
+fn query_value(query: &[(String, String)], name: &str) -> Option<String> {
+    query
+        .iter()
         .find(|(key, value)| key == name && !value.is_empty())
-        .map(|(_, value)| value.into_owned())
+        .map(|(_, value)| value.clone())
 }
 
 #[cfg(test)]
@@ -104,7 +123,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn config() -> AppConfig {
-        AppConfig::from_json(include_str!("../../public/config.json")).unwrap()
+        crate::config::tests::shipped()
     }
 
     fn pending() -> PendingSignIn {
@@ -117,26 +136,27 @@ mod tests {
         }
     }
 
-    fn params(url: &str) -> (String, HashMap<String, String>) {
-        let (base, query) = url.split_once('?').unwrap();
-        (
-            base.to_owned(),
-            form_urlencoded::parse(query.as_bytes())
-                .into_owned()
-                .collect(),
-        )
+    /// A callback's query as the browser decodes it.
+    fn query(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect()
     }
 
+    fn as_map(parameters: Parameters) -> HashMap<&'static str, String> {
+        parameters.into_iter().collect()
+    }
+
+    // How the browser encodes them into the URLs: tests/web_encoding.rs.
     #[test]
-    fn authorize_url_has_every_parameter() {
-        let url = authorize_url(
+    fn authorize_has_every_parameter() {
+        let parameters = authorize_parameters(
             &config(),
             &State::new("st"),
             &Nonce::new("no"),
             &PkceCodeChallenge::new("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
         );
-        let (base, params) = params(&url);
-        assert_eq!(base, "http://localhost:9229/oauth2/authorize");
         let expected = [
             ("response_type", "code"),
             ("client_id", "3n4b5urk1ft4fl3mg5e62d9ado"),
@@ -153,40 +173,52 @@ mod tests {
             ),
             ("code_challenge_method", "S256"),
         ];
-        assert_eq!(params.len(), expected.len());
+        let parameters = as_map(parameters);
+        assert_eq!(parameters.len(), expected.len());
         for (key, value) in expected {
-            assert_eq!(params.get(key).map(String::as_str), Some(value), "{key}");
+            assert_eq!(
+                parameters.get(key).map(String::as_str),
+                Some(value),
+                "{key}"
+            );
         }
-        assert!(
-            url.contains("redirect_uri=http%3A%2F%2Flocalhost%3A8080%2Fcallback"),
-            "{url}"
-        );
     }
 
     #[test]
-    fn logout_url_has_client_id_and_logout_uri() {
-        let (base, params) = params(&logout_url(&config()));
-        assert_eq!(base, "http://localhost:9229/logout");
-        assert_eq!(params.len(), 2);
-        assert_eq!(params["client_id"], "3n4b5urk1ft4fl3mg5e62d9ado");
-        assert_eq!(params["logout_uri"], "http://localhost:8080/signed-out");
+    fn logout_has_client_id_and_logout_uri() {
+        let parameters = as_map(logout_parameters(&config()));
+        assert_eq!(parameters.len(), 2);
+        assert_eq!(parameters["client_id"], "3n4b5urk1ft4fl3mg5e62d9ado");
+        assert_eq!(parameters["logout_uri"], "http://localhost:8080/signed-out");
     }
 
     #[test]
     fn a_good_callback_yields_the_code() {
-        let code = check_callback("?code=abc%2B1&state=state-1", Some(&pending()), 1010).unwrap();
+        let code = check_callback(
+            &query(&[("code", "abc+1"), ("state", "state-1")]),
+            Some(&pending()),
+            1010,
+        )
+        .unwrap();
         assert_eq!(code.secret(), "abc+1");
     }
 
     #[test]
     fn a_callback_without_state_is_refused_first() {
         assert_eq!(
-            check_callback("?code=abc", Some(&pending()), 1010),
+            check_callback(&query(&[("code", "abc")]), Some(&pending()), 1010),
             Err(AuthError::MissingState)
         );
-        assert_eq!(check_callback("", None, 1010), Err(AuthError::MissingState));
         assert_eq!(
-            check_callback("?error=access_denied&state=", Some(&pending()), 1010),
+            check_callback(&query(&[]), None, 1010),
+            Err(AuthError::MissingState)
+        );
+        assert_eq!(
+            check_callback(
+                &query(&[("error", "access_denied"), ("state", "")]),
+                Some(&pending()),
+                1010
+            ),
             Err(AuthError::MissingState)
         );
     }
@@ -195,11 +227,15 @@ mod tests {
     fn a_callback_with_no_pending_sign_in_is_refused() {
         // What a reload of a used callback looks like: the pending sign-in was taken already.
         assert_eq!(
-            check_callback("?code=abc&state=state-1", None, 1010),
+            check_callback(&query(&[("code", "abc"), ("state", "state-1")]), None, 1010),
             Err(AuthError::UnknownState)
         );
         assert_eq!(
-            check_callback("?error=access_denied&state=state-1", None, 1010),
+            check_callback(
+                &query(&[("error", "access_denied"), ("state", "state-1")]),
+                None,
+                1010
+            ),
             Err(AuthError::UnknownState),
             "state before error"
         );
@@ -208,7 +244,11 @@ mod tests {
     #[test]
     fn a_callback_with_another_state_is_refused() {
         assert_eq!(
-            check_callback("?code=abc&state=state-2", Some(&pending()), 1010),
+            check_callback(
+                &query(&[("code", "abc"), ("state", "state-2")]),
+                Some(&pending()),
+                1010
+            ),
             Err(AuthError::StateMismatch)
         );
     }
@@ -217,7 +257,7 @@ mod tests {
     fn a_stale_sign_in_is_refused() {
         assert!(matches!(
             check_callback(
-                "?code=abc&state=state-1",
+                &query(&[("code", "abc"), ("state", "state-1")]),
                 Some(&pending()),
                 1000 + MAX_SIGN_IN_SECONDS + 1
             ),
@@ -228,7 +268,11 @@ mod tests {
     #[test]
     fn hosted_ui_errors_are_reported_with_their_description() {
         let error = check_callback(
-            "?error=invalid_scope&error_description=scope+api%2Fdelete+is+not+allowed&state=state-1",
+            &query(&[
+                ("error", "invalid_scope"),
+                ("error_description", "scope api/delete is not allowed"),
+                ("state", "state-1"),
+            ]),
             Some(&pending()),
             1010,
         )
@@ -249,7 +293,7 @@ mod tests {
     #[test]
     fn a_callback_without_code_is_refused() {
         assert_eq!(
-            check_callback("?state=state-1", Some(&pending()), 1010),
+            check_callback(&query(&[("state", "state-1")]), Some(&pending()), 1010),
             Err(AuthError::MissingCode)
         );
     }

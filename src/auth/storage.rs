@@ -12,6 +12,7 @@ use super::error::AuthError;
 use super::flow::PendingSignIn;
 use super::session::StoredTokens;
 use crate::config::TokenStorage;
+use crate::json;
 
 /// The `sessionStorage` key of the session's tokens (with `token_storage: "session"`).
 pub const TOKENS_KEY: &str = "cognito-spa.tokens";
@@ -98,7 +99,7 @@ fn read<T: DeserializeOwned>(key: &str) -> Result<Option<T>, AuthError> {
         action: "read sessionStorage",
         message: describe(&error),
     })?;
-    match text.map(|text| serde_json::from_str(&text)) {
+    match text.map(|text| json::from_text(&text)) {
         None => Ok(None),
         Some(Ok(value)) => Ok(Some(value)),
         // Written by another version of the app, or edited by hand: start afresh.
@@ -107,9 +108,9 @@ fn read<T: DeserializeOwned>(key: &str) -> Result<Option<T>, AuthError> {
 }
 
 fn write<T: Serialize>(key: &str, value: &T) -> Result<(), AuthError> {
-    let text = serde_json::to_string(value).map_err(|error| AuthError::Browser {
+    let text = json::to_text(value).map_err(|message| AuthError::Browser {
         action: "write sessionStorage",
-        message: error.to_string(),
+        message,
     })?;
     session_storage()?
         .set_item(key, &text)

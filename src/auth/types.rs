@@ -1,8 +1,6 @@
 //! One newtype per protocol value, so a state can never be passed where a nonce is expected and a
 //! secret can never reach a log through `Debug`.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 /// A value that may be shown and logged: `Debug` prints it.
@@ -110,69 +108,9 @@ secret_value!(
     RefreshToken, Clone
 );
 
-fn base64url(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-impl State {
-    /// A state from fresh random bytes (at least 32 of them).
-    pub fn from_random_bytes(bytes: &[u8; 32]) -> Self {
-        Self(base64url(bytes))
-    }
-}
-
-impl Nonce {
-    /// A nonce from fresh random bytes (at least 32 of them).
-    pub fn from_random_bytes(bytes: &[u8; 32]) -> Self {
-        Self(base64url(bytes))
-    }
-}
-
-impl SessionId {
-    /// A session id from fresh random bytes (at least 32 of them).
-    pub fn from_random_bytes(bytes: &[u8; 32]) -> Self {
-        Self(base64url(bytes))
-    }
-}
-
-impl PkceCodeVerifier {
-    /// The verifier for 32 random octets: 43 base64url characters, as RFC 7636 4.1 recommends.
-    pub fn from_random_bytes(bytes: &[u8; 32]) -> Self {
-        Self(base64url(bytes))
-    }
-}
-
-impl PkceCodeChallenge {
-    /// The S256 challenge for the SHA-256 digest of the verifier's ASCII bytes (the digest comes
-    /// from WebCrypto in the browser; see [`crate::auth::crypto::pkce_challenge`]).
-    pub fn from_sha256_digest(digest: &[u8; 32]) -> Self {
-        Self(base64url(digest))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sha2::{Digest, Sha256};
-
-    #[test]
-    fn rfc7636_appendix_b_vector() {
-        let octets: [u8; 32] = [
-            116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212,
-            37, 77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121,
-        ];
-        let verifier = PkceCodeVerifier::from_random_bytes(&octets);
-        assert_eq!(
-            verifier.secret(),
-            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
-        );
-        let digest: [u8; 32] = Sha256::digest(verifier.secret().as_bytes()).into();
-        let challenge = PkceCodeChallenge::from_sha256_digest(&digest);
-        assert_eq!(
-            challenge.as_str(),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-        );
-    }
 
     #[test]
     fn secrets_are_redacted_in_debug() {
@@ -191,18 +129,6 @@ mod tests {
         assert!(
             rendered.contains("State([redacted]) Nonce([redacted])"),
             "{rendered}"
-        );
-    }
-
-    #[test]
-    fn random_values_are_43_base64url_characters() {
-        let state = State::from_random_bytes(&[0xff; 32]);
-        assert_eq!(state.secret().len(), 43);
-        assert!(
-            state
-                .secret()
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         );
     }
 }

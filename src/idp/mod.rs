@@ -12,9 +12,9 @@ pub mod totp;
 pub mod wire;
 
 use gloo_net::http::{Method, RequestBuilder};
-use serde_json::Value;
 
 use crate::auth::{Auth, AuthError};
+use crate::json::Value;
 pub use explain::{Trouble, explain};
 pub use wire::{IdpError, Operation, Request};
 
@@ -62,5 +62,5 @@ async fn send(auth: Auth, endpoint: &str, request: &Request) -> Result<Value, Id
     let status = response.status();
     let error_type = response.headers().get("x-amzn-errortype");
     let text = response.text().await.unwrap_or_default();
-    wire::read_answer(status, error_type.as_deref(), &text)
+    wire::read_answer(status, error_type.as_deref(), wire::body_json(&text))
 }

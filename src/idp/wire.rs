@@ -4,10 +4,9 @@
 //! access token as `AccessToken` (never an `Authorization` header). Errors are a 4xx or 5xx with
 //! `{"__type": "<Exception>", "message": "..."}`, the type also in `x-amzn-ErrorType`.
 
-use serde_json::{Map, Value, json};
-
 use super::totp::TotpSecret;
 use crate::auth::AccessToken;
+use crate::json::{self, Object, Value};
 
 /// The body's media type (AWS JSON 1.1).
 pub const AMZ_JSON: &str = "application/x-amz-json-1.1";
@@ -136,25 +135,25 @@ impl Request {
 
     /// The JSON body, with `token` as `AccessToken`.
     pub fn body(&self, token: &AccessToken) -> String {
-        let mut body = Map::new();
-        body.insert("AccessToken".into(), token.secret().into());
+        let mut body = Object::new();
+        body.push("AccessToken", token.secret());
         match self {
             Request::GetUser | Request::AssociateSoftwareToken | Request::GlobalSignOut => {}
             Request::VerifySoftwareToken { code, device_name } => {
-                body.insert("UserCode".into(), code.as_str().into());
+                body.push("UserCode", code.as_str());
                 if !device_name.trim().is_empty() {
-                    body.insert("FriendlyDeviceName".into(), device_name.trim().into());
+                    body.push("FriendlyDeviceName", device_name.trim());
                 }
             }
             Request::SetTotp { enabled } => {
-                body.insert(
-                    "SoftwareTokenMfaSettings".into(),
-                    json!({ "Enabled": enabled, "PreferredMfa": enabled }),
-                );
+                let mut settings = Object::new();
+                settings.push("Enabled", *enabled);
+                settings.push("PreferredMfa", *enabled);
+                body.push("SoftwareTokenMfaSettings", settings);
             }
             Request::ChangePassword { previous, proposed } => {
-                body.insert("PreviousPassword".into(), previous.0.as_str().into());
-                body.insert("ProposedPassword".into(), proposed.0.as_str().into());
+                body.push("PreviousPassword", previous.0.as_str());
+                body.push("ProposedPassword", proposed.0.as_str());
             }
         }
         Value::Object(body).to_string()
@@ -195,26 +194,35 @@ impl IdpError {
     }
 }
 
-/// Reads an answer as AWS's SDKs do: a 2xx is the operation's JSON object (an empty body
-/// counts as `{}`); anything else is an error whose type is `__type` (or `code`) with a
+/// An answer's body as JSON: an empty body counts as `{}`, text that is not JSON as `None`.
+/// Parsed by the browser ([`json::parse`]).
+pub fn body_json(text: &str) -> Option<Value> {
+    if text.trim().is_empty() {
+        Some(Value::Object(Object::new()))
+    } else {
+        json::parse(text).ok()
+    }
+}
+
+/// Reads an answer as AWS's SDKs do: a 2xx is the operation's JSON object (`json` is its body,
+/// see [`body_json`]); anything else is an error whose type is `__type` (or `code`) with a
 /// `namespace#` prefix dropped, else the `x-amzn-ErrorType` header up to a `:`; its text is
 /// `message` (or `Message`).
-pub fn read_answer(status: u16, error_type: Option<&str>, text: &str) -> Result<Value, IdpError> {
-    let json = if text.trim().is_empty() {
-        Some(Value::Object(Map::new()))
-    } else {
-        serde_json::from_str::<Value>(text).ok()
-    };
+pub fn read_answer(
+    status: u16,
+    error_type: Option<&str>,
+    json: Option<Value>,
+) -> Result<Value, IdpError> {
     if (200..300).contains(&status) {
         return json
-            .filter(Value::is_object)
+            .filter(|json| json.as_object().is_some())
             .ok_or(IdpError::Unexpected("a JSON object"));
     }
     let field = |names: [&str; 2]| {
         json.as_ref().and_then(|json| {
             names
                 .iter()
-                .find_map(|name| json.get(*name).and_then(Value::as_str))
+                .find_map(|name| json.get(name).and_then(Value::as_str))
         })
     };
     let kind = field(["__type", "code"])
@@ -256,7 +264,10 @@ impl MfaStatus {
         let totp_enabled = answer
             .get("UserMFASettingList")
             .and_then(Value::as_array)
-            .is_some_and(|list| list.iter().any(|item| item == SOFTWARE_TOKEN_MFA));
+            .is_some_and(|list| {
+                list.iter()
+                    .any(|item| item.as_str() == Some(SOFTWARE_TOKEN_MFA))
+            });
         let totp_preferred =
             answer.get("PreferredMfaSetting").and_then(Value::as_str) == Some(SOFTWARE_TOKEN_MFA);
         Ok(Self {
@@ -292,13 +303,27 @@ pub fn verified(answer: &Value) -> Result<(), IdpError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn token() -> AccessToken {
         AccessToken::new("eyJ.access.token")
     }
 
-    fn body_of(request: &Request) -> Value {
+    fn body_of(request: &Request) -> serde_json::Value {
         serde_json::from_str(&request.body(&token())).unwrap()
+    }
+
+    /// `read_answer` of a body that the browser parsed as `json`, or found not to be JSON.
+    fn read(
+        status: u16,
+        error_type: Option<&str>,
+        json: Option<serde_json::Value>,
+    ) -> Result<Value, IdpError> {
+        read_answer(status, error_type, json.map(Value::from))
+    }
+
+    fn answer(json: serde_json::Value) -> Value {
+        json.into()
     }
 
     #[test]
@@ -422,18 +447,18 @@ mod tests {
 
     #[test]
     fn successes_are_json_objects() {
-        assert_eq!(read_answer(200, None, "{}"), Ok(json!({})));
-        assert_eq!(read_answer(200, None, ""), Ok(json!({})));
+        // `body_json` of "" is `{}`, of "<html>" `None`: tests/web_json.rs.
+        assert_eq!(read(200, None, Some(json!({}))), Ok(answer(json!({}))));
         assert_eq!(
-            read_answer(200, None, r#"{"SecretCode":"X"}"#),
-            Ok(json!({"SecretCode": "X"}))
+            read(200, None, Some(json!({"SecretCode": "X"}))),
+            Ok(answer(json!({"SecretCode": "X"})))
         );
         assert_eq!(
-            read_answer(200, None, "<html>"),
+            read(200, None, None),
             Err(IdpError::Unexpected("a JSON object"))
         );
         assert_eq!(
-            read_answer(200, None, "[1]"),
+            read(200, None, Some(json!([1]))),
             Err(IdpError::Unexpected("a JSON object"))
         );
     }
@@ -442,10 +467,12 @@ mod tests {
     fn errors_are_read_as_the_sdks_read_them() {
         let refused = |kind: &str, message: &str| IdpError::refused(kind, message);
         assert_eq!(
-            read_answer(
+            read(
                 400,
                 Some("NotAuthorizedException"),
-                r#"{"__type":"NotAuthorizedException","message":"Access Token has expired"}"#
+                Some(
+                    json!({"__type": "NotAuthorizedException", "message": "Access Token has expired"})
+                )
             ),
             Err(refused(
                 "NotAuthorizedException",
@@ -453,44 +480,45 @@ mod tests {
             ))
         );
         assert_eq!(
-            read_answer(
+            read(
                 400,
                 None,
-                r#"{"__type":"com.amazonaws.cognito#CodeMismatchException","Message":"Invalid code"}"#
+                Some(
+                    json!({"__type": "com.amazonaws.cognito#CodeMismatchException", "Message": "Invalid code"})
+                )
             ),
             Err(refused("CodeMismatchException", "Invalid code"))
         );
         assert_eq!(
-            read_answer(
+            read(
                 400,
                 None,
-                r#"{"code":"LimitExceededException","message":"Attempt limit exceeded"}"#
+                Some(
+                    json!({"code": "LimitExceededException", "message": "Attempt limit exceeded"})
+                )
             ),
             Err(refused("LimitExceededException", "Attempt limit exceeded"))
         );
         assert_eq!(
-            read_answer(
+            read(
                 500,
                 Some("InternalErrorException:http://internal.amazon.com/"),
-                ""
+                Some(json!({}))
             ),
             Err(refused("InternalErrorException", ""))
         );
-        assert_eq!(
-            read_answer(404, None, "<html>Not Found</html>"),
-            Err(IdpError::Status(404))
-        );
-        assert_eq!(read_answer(502, None, ""), Err(IdpError::Status(502)));
+        assert_eq!(read(404, None, None), Err(IdpError::Status(404)));
+        assert_eq!(read(502, None, Some(json!({}))), Err(IdpError::Status(502)));
     }
 
     #[test]
     fn get_user_tells_the_authenticators_state() {
-        let status = MfaStatus::from_get_user(&json!({
+        let status = MfaStatus::from_get_user(&answer(json!({
             "Username": "demo",
             "UserAttributes": [{"Name": "sub", "Value": "x"}],
             "UserMFASettingList": ["SOFTWARE_TOKEN_MFA"],
             "PreferredMfaSetting": "SOFTWARE_TOKEN_MFA"
-        }))
+        })))
         .unwrap();
         assert_eq!(
             status,
@@ -500,7 +528,8 @@ mod tests {
                 totp_preferred: true
             }
         );
-        let none = MfaStatus::from_get_user(&json!({"Username": "demo", "UserAttributes": []}));
+        let none =
+            MfaStatus::from_get_user(&answer(json!({"Username": "demo", "UserAttributes": []})));
         assert!(matches!(
             none,
             Ok(MfaStatus {
@@ -509,41 +538,46 @@ mod tests {
                 ..
             })
         ));
-        let sms_only = MfaStatus::from_get_user(&json!({
+        let sms_only = MfaStatus::from_get_user(&answer(json!({
             "Username": "demo",
             "UserMFASettingList": ["SMS_MFA"],
             "PreferredMfaSetting": "SMS_MFA"
-        }))
+        })))
         .unwrap();
         assert!(!sms_only.totp_enabled && !sms_only.totp_preferred);
         assert_eq!(
-            MfaStatus::from_get_user(&json!({})),
+            MfaStatus::from_get_user(&answer(json!({}))),
             Err(IdpError::Unexpected("Username"))
         );
     }
 
     #[test]
     fn the_secret_code_is_taken_from_associate() {
-        let secret =
-            secret_from(&json!({"SecretCode": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"})).unwrap();
+        let secret = secret_from(&answer(
+            json!({"SecretCode": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}),
+        ))
+        .unwrap();
         assert_eq!(secret.grouped().len(), 39);
         assert_eq!(
-            secret_from(&json!({"SecretCode": "short"})).unwrap_err(),
+            secret_from(&answer(json!({"SecretCode": "short"}))).unwrap_err(),
             IdpError::Unexpected("a SecretCode of 16 letters or more")
         );
         assert_eq!(
-            secret_from(&json!({})).unwrap_err(),
+            secret_from(&answer(json!({}))).unwrap_err(),
             IdpError::Unexpected("SecretCode")
         );
     }
 
     #[test]
     fn verify_succeeds_only_with_success() {
-        assert_eq!(verified(&json!({"Status": "SUCCESS"})), Ok(()));
+        assert_eq!(verified(&answer(json!({"Status": "SUCCESS"}))), Ok(()));
         assert!(matches!(
-            verified(&json!({"Status": "ERROR"})),
+            verified(&answer(json!({"Status": "ERROR"}))),
             Err(IdpError::Refused { kind, .. }) if kind == "EnableSoftwareTokenMFAException"
         ));
-        assert_eq!(verified(&json!({})), Err(IdpError::Unexpected("Status")));
+        assert_eq!(
+            verified(&answer(json!({}))),
+            Err(IdpError::Unexpected("Status"))
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! The API console: one control per route, and what came back, explained.
 
+use crate::json::Value;
 use leptos::prelude::*;
-use serde_json::Value;
 
 use crate::api::{self, Exchange, Method, Origins, Outcome, Route, Verdict};
 use crate::auth::use_auth;

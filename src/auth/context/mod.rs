@@ -15,7 +15,6 @@ use std::rc::Rc;
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::{Map, Value};
 
 use super::error::AuthError;
 use super::jwt::Jwks;
@@ -25,6 +24,8 @@ use super::tabs::{self, TabChannel, TabMessage};
 use super::types::AccessToken;
 use super::{crypto, endpoints, flow, return_path};
 use crate::config::AppConfig;
+use crate::encoding;
+use crate::json::{Object, Value};
 
 /// Where the session stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -77,7 +78,7 @@ pub struct UserInfo {
     /// The user's id; equal to the ID token's `sub` (checked).
     pub sub: String,
     /// Every attribute returned (`sub`, `email`, `email_verified`, `username`, ...).
-    pub attributes: Map<String, Value>,
+    pub attributes: Object,
 }
 
 /// The auth context: read the state, start and finish signing in, refresh, sign out.
@@ -416,7 +417,8 @@ impl Auth {
         query: &str,
         pending: Option<flow::PendingSignIn>,
     ) -> Result<String, AuthError> {
-        let code = flow::check_callback(query, pending.as_ref(), now_seconds())?;
+        let query = encoding::query_pairs(query);
+        let code = flow::check_callback(&query, pending.as_ref(), now_seconds())?;
         let pending = pending.ok_or(AuthError::UnknownState)?;
         let config = self.config.get_value();
         let tokens = endpoints::exchange_code(&config, &code, &pending.verifier)

@@ -42,9 +42,8 @@ impl Auth {
             &Self::expected(&config, now_seconds()),
             nonce,
         )?;
-        let access_token_digest =
-            crypto::sha256(session.access_token().secret().as_bytes()).await?;
-        claims::check_access_token_hash(&session.id_token, &access_token_digest)?;
+        let access_token_hash = crypto::at_hash(session.access_token()).await?;
+        claims::check_access_token_hash(&session.id_token, &access_token_hash)?;
         Ok(session)
     }
 

@@ -5,7 +5,7 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
-use serde_json::Value;
+use crate::json::Value;
 
 use super::{Card, field, not_sent, submitted};
 use crate::idp::totp::{self, TotpSecret};

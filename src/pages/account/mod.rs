@@ -20,9 +20,9 @@ use crate::components::{Problem, use_sign_out};
 use crate::idp::explain::scope_missing;
 use crate::idp::wire::{USER_ADMIN_SCOPE, scope_requested};
 use crate::idp::{self, IdpError, Operation, Request, Trouble};
+use crate::json::Value;
 use authenticator::Authenticator;
 use password::ChangePassword;
-use serde_json::Value;
 
 /// The page: its three cards, or what to change when the app or the token cannot use them.
 #[component]
