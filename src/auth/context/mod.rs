@@ -179,7 +179,7 @@ impl Auth {
         self.state.into()
     }
 
-    /// For route guards (`ProtectedRoute`'s `condition`): `None` while it is not known yet
+    /// For the route guard (the shell's `Protected`): `None` while it is not known yet
     /// (initializing, signing in), then whether the user is signed in. Reactive.
     pub fn signed_in(&self) -> Option<bool> {
         self.state.with(|state| match state {
