@@ -12,9 +12,9 @@ use crate::auth::{provide_auth, use_auth};
 use crate::components::time::provide_clock;
 use crate::components::{ConfigErrorPage, PageSkeleton, SessionCorner, Task};
 use crate::config::{self, AppConfig};
-use crate::pages::{
-    AccountSecurity, ApiConsole, Callback, Home, NotFound, Profile, SignIn, SignedOut,
-};
+#[cfg(feature = "account-page")]
+use crate::pages::AccountSecurity;
+use crate::pages::{ApiConsole, Callback, Home, NotFound, Profile, SignIn, SignedOut};
 use crate::routes::{Page, sign_in_path};
 
 /// The root component: config first, then the shell, or a page saying what is wrong with it.
@@ -77,19 +77,22 @@ fn Shell(config: AppConfig) -> impl IntoView {
 /// Every page's route, all of one type (a page and its view function), so that the router's
 /// matching and rendering code is built once rather than once per page.
 fn routes() -> impl MatchNestedRoutes + Clone {
-    let routes: Vec<_> = Page::ALL
-        .into_iter()
-        .map(|page| {
-            let view = page_view(page);
-            view! { <Route path=StaticSegment(page.segment()) view=move || view() /> }.into_inner()
-        })
-        .collect();
+    let mut routes = Vec::new();
+    for page in Page::ALL {
+        if let Some(view) = page_view(page) {
+            routes.push(
+                view! { <Route path=StaticSegment(page.segment()) view=move || view() /> }
+                    .into_inner(),
+            );
+        }
+    }
     StaticVec::from(routes)
 }
 
-/// The view of `page`, protected pages behind [`Protected`].
-fn page_view(page: Page) -> fn() -> AnyView {
-    match page {
+/// The view of `page`, protected pages behind [`Protected`]; `None` for a page this build
+/// leaves out (Account security, without the `account-page` feature).
+fn page_view(page: Page) -> Option<fn() -> AnyView> {
+    Some(match page {
         Page::Home => || view! { <Home /> }.into_any(),
         Page::Callback => || view! { <Callback /> }.into_any(),
         Page::SignedOut => || view! { <SignedOut /> }.into_any(),
@@ -100,10 +103,13 @@ fn page_view(page: Page) -> fn() -> AnyView {
         Page::ApiConsole => {
             || view! { <Protected page=|| view! { <ApiConsole /> }.into_any() /> }.into_any()
         }
+        #[cfg(feature = "account-page")]
         Page::AccountSecurity => {
             || view! { <Protected page=|| view! { <AccountSecurity /> }.into_any() /> }.into_any()
         }
-    }
+        #[cfg(not(feature = "account-page"))]
+        Page::AccountSecurity => return None,
+    })
 }
 
 /// A protected page: shown to a signed-in user; while the session is not known yet (or is

@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod components;
 pub mod config;
+#[cfg(feature = "account-page")]
 pub mod idp;
 pub mod pages;
 pub mod routes;

@@ -45,9 +45,23 @@ impl Page {
     ];
 
     /// Whether the app links to the page: Account security only when config.json's `scopes`
-    /// ask for `aws.cognito.signin.user.admin`, which its calls to Cognito need.
-    pub fn is_offered(self, config_scopes: &[String]) -> bool {
-        self != Page::AccountSecurity || crate::idp::wire::scope_requested(config_scopes)
+    /// ask for `aws.cognito.signin.user.admin`, which its calls to Cognito need, and never in a
+    /// build without the page (no `account-page` feature).
+    pub fn is_offered(
+        self,
+        #[cfg_attr(
+            not(feature = "account-page"),
+            expect(unused_variables, reason = "only the page reads the scopes")
+        )]
+        config_scopes: &[String],
+    ) -> bool {
+        match self {
+            #[cfg(feature = "account-page")]
+            Page::AccountSecurity => crate::idp::wire::scope_requested(config_scopes),
+            #[cfg(not(feature = "account-page"))]
+            Page::AccountSecurity => false,
+            _ => true,
+        }
     }
 
     /// The path segment after the leading `/` (empty for home).
@@ -152,6 +166,7 @@ mod tests {
         assert!(!Page::NAV.contains(&Page::Callback));
     }
 
+    #[cfg(feature = "account-page")]
     #[test]
     fn account_security_is_offered_only_with_the_user_admin_scope() {
         let without = ["openid".to_owned(), "api/read".to_owned()];
