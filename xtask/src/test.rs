@@ -78,21 +78,24 @@ pub fn run(args: &[String]) -> Result<()> {
         ]))
     });
     // The build the bench prices the Account security page with, kept compiling.
-    step("clippy (wasm32, SPA without the Account security page)", &mut |_| {
-        cmd::run(cargo().args([
-            "clippy",
-            "--package",
-            "cognito-spa",
-            "--all-targets",
-            "--locked",
-            "--no-default-features",
-            "--target",
-            WASM_TARGET,
-            "--",
-            "-D",
-            "warnings",
-        ]))
-    });
+    step(
+        "clippy (wasm32, SPA without the Account security page)",
+        &mut |_| {
+            cmd::run(cargo().args([
+                "clippy",
+                "--package",
+                "cognito-spa",
+                "--all-targets",
+                "--locked",
+                "--no-default-features",
+                "--target",
+                WASM_TARGET,
+                "--",
+                "-D",
+                "warnings",
+            ]))
+        },
+    );
     // The end-to-end tests in `cargo test --workspace` serve this build.
     step("SPA release build (trunk, wasm-opt)", &mut |_| {
         build::spa(Profile::Release)

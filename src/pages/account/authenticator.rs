@@ -2,12 +2,11 @@
 //! (AssociateSoftwareToken → QR code and key → VerifySoftwareToken → SetUserMFAPreference),
 //! and turning it off after a confirmation.
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-
 use serde_json::Value;
+use web_sys::FormData;
 
-use super::{Card, field, not_sent, submitted};
+use super::{Card, Input, field, not_sent};
 use crate::idp::totp::{self, TotpSecret};
 use crate::idp::wire::{self, MfaStatus};
 use crate::idp::{Operation, Request, Trouble};
@@ -39,7 +38,7 @@ pub enum Stage {
     SettingUp(Setup),
 }
 
-/// What a button under the status does.
+/// What a button under the status (or the setup's Cancel) does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     /// Reads the status again.
@@ -52,6 +51,32 @@ pub enum Action {
     TurnOff,
     /// Keeps it after all; also cancels a setup.
     Keep,
+}
+
+impl Action {
+    const ALL: [Action; 5] = [
+        Action::Retry,
+        Action::Start,
+        Action::AskTurnOff,
+        Action::TurnOff,
+        Action::Keep,
+    ];
+
+    /// The `data-action` of its button.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Action::Retry => "retry",
+            Action::Start => "start",
+            Action::AskTurnOff => "ask-off",
+            Action::TurnOff => "off",
+            Action::Keep => "keep",
+        }
+    }
+
+    /// The action whose button says `name`.
+    pub fn named(name: &str) -> Option<Self> {
+        Action::ALL.into_iter().find(|action| action.name() == name)
+    }
 }
 
 /// The status (as HTML) and the buttons under it, primary first.
@@ -103,6 +128,45 @@ pub fn controls(stage: &Stage) -> Controls {
         primary,
         secondary,
     }
+}
+
+/// The card's markup in `stage`: the setup's form (the QR code, the key, its fields, Turn it on
+/// and Cancel), or the status and its buttons.
+pub fn markup(stage: &Stage) -> String {
+    if let Stage::SettingUp(setup) = stage {
+        return [
+            "<form class=\"stack\"><div>",
+            &setup.secret.setup_html(&setup.before.username),
+            "</div><div class=\"actions\"><button class=\"button button-primary\">Turn it on</button><button class=\"button\" type=\"button\" data-action=\"keep\">Cancel</button></div></form>",
+        ]
+        .concat();
+    }
+    let Controls {
+        html,
+        primary,
+        secondary,
+    } = controls(stage);
+    let mut markup = [
+        "<div id=\"totp-status\">",
+        html,
+        "</div><div class=\"actions\">",
+    ]
+    .concat();
+    for (class, button) in [("button button-primary", primary), ("button", secondary)] {
+        if let Some((label, action)) = button {
+            markup.extend([
+                "<button class=\"",
+                class,
+                "\" data-action=\"",
+                action.name(),
+                "\">",
+                label,
+                "</button>",
+            ]);
+        }
+    }
+    markup.push_str("</div>");
+    markup
 }
 
 /// The stage after `action` was pressed in `stage`, for the actions that send nothing.
@@ -181,8 +245,6 @@ pub fn Authenticator() -> impl IntoView {
     card.run(Request::GetUser, apply);
 
     let act = move |action: Action| match action {
-        // A call is out: its answer decides what comes next.
-        _ if card.busy() => {}
         Action::Retry => {
             stage.set(Stage::Reading);
             card.run(Request::GetUser, apply);
@@ -194,10 +256,8 @@ pub fn Authenticator() -> impl IntoView {
             stage.update(|stage| *stage = after(std::mem::replace(stage, Stage::Reading), action));
         }
     };
-    let confirm = move |event: SubmitEvent| {
-        let Some((_, fields)) = submitted(&event) else {
-            return;
-        };
+    // The setup's form: the first code, or (verified already) only turning it on.
+    let confirm = move |fields: FormData| {
         let verified = stage.with_untracked(|stage| match stage {
             Stage::SettingUp(setup) => Some(setup.verified),
             _ => None,
@@ -214,56 +274,12 @@ pub fn Authenticator() -> impl IntoView {
         };
         card.run(request, apply);
     };
-
-    // The setup's form, drawn once per setup, or the status and its buttons.
-    let body = move || {
-        let setup_html = stage.with(|stage| match stage {
-            Stage::SettingUp(setup) => Some(setup.secret.setup_html(&setup.before.username)),
-            _ => None,
-        });
-        if let Some(html) = setup_html {
-            return view! {
-                <form class="stack" on:submit=confirm>
-                    <div inner_html=html></div>
-                    <div class="actions">
-                        <button class="button button-primary">"Turn it on"</button>
-                        <button class="button" type="button" on:click=move |_| act(Action::Keep)>
-                            "Cancel"
-                        </button>
-                    </div>
-                </form>
-            }
-            .into_any();
-        }
-        let Controls {
-            html,
-            primary,
-            secondary,
-        } = stage.with(controls);
-        view! {
-            <div id="totp-status" inner_html=html></div>
-            <div class="actions">
-                {primary
-                    .map(|(label, action)| {
-                        view! {
-                            <button class="button button-primary" on:click=move |_| act(action)>
-                                {label}
-                            </button>
-                        }
-                    })}
-                {secondary
-                    .map(|(label, action)| {
-                        view! {
-                            <button class="button" on:click=move |_| act(action)>
-                                {label}
-                            </button>
-                        }
-                    })}
-            </div>
-        }
-        .into_any()
+    let handle = move |input| match input {
+        Input::Press(name) => Action::named(&name).into_iter().for_each(act),
+        Input::Submit(_, fields) => confirm(fields),
     };
-    card.section("Authenticator app", body)
+    // Drawn anew only when the stage changes: the setup's form keeps what was typed.
+    card.section("Authenticator app", move || stage.with(markup), handle)
 }
 
 #[cfg(test)]
@@ -324,6 +340,37 @@ mod tests {
         };
         let back = after(Stage::SettingUp(setup), Action::Keep);
         assert!(matches!(&back, Stage::Read(mfa) if *mfa == status(false, false)));
+    }
+
+    #[test]
+    fn the_markup_carries_the_buttons_actions() {
+        let read = markup(&Stage::Read(status(true, false)));
+        assert!(
+            read.starts_with("<div id=\"totp-status\"><p>An authenticator app is set up:"),
+            "{read}"
+        );
+        assert!(
+            read.ends_with("<div class=\"actions\"><button class=\"button button-primary\" data-action=\"start\">Replace it with a new one</button><button class=\"button\" data-action=\"ask-off\">Turn it off…</button></div>"),
+            "{read}"
+        );
+        assert!(markup(&Stage::Reading).ends_with("<div class=\"actions\"></div>"));
+        let setup = markup(&Stage::SettingUp(Setup {
+            secret: TotpSecret::new("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP".into()).unwrap(),
+            verified: false,
+            before: status(false, false),
+        }));
+        assert!(
+            setup.starts_with("<form class=\"stack\"><div><p>1. Scan"),
+            "{setup}"
+        );
+        assert!(
+            setup.contains("data-action=\"keep\">Cancel</button>"),
+            "{setup}"
+        );
+        for action in Action::ALL {
+            assert_eq!(Action::named(action.name()), Some(action));
+        }
+        assert_eq!(Action::named(""), None);
     }
 
     #[test]
