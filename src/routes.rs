@@ -64,22 +64,22 @@ impl Page {
         }
     }
 
-    /// The path segment after the leading `/` (empty for home).
-    pub const fn segment(self) -> &'static str {
+    /// The absolute path, e.g. `/profile`.
+    pub const fn path(self) -> &'static str {
         match self {
-            Page::Home => "",
-            Page::Callback => "callback",
-            Page::Profile => "profile",
-            Page::ApiConsole => "api",
-            Page::AccountSecurity => "account",
-            Page::SignedOut => "signed-out",
-            Page::SignIn => "sign-in",
+            Page::Home => "/",
+            Page::Callback => "/callback",
+            Page::Profile => "/profile",
+            Page::ApiConsole => "/api",
+            Page::AccountSecurity => "/account",
+            Page::SignedOut => "/signed-out",
+            Page::SignIn => "/sign-in",
         }
     }
 
-    /// The absolute path, e.g. `/profile`.
-    pub fn path(self) -> String {
-        format!("/{}", self.segment())
+    /// The path segment after the leading `/` (empty for home).
+    pub fn segment(self) -> &'static str {
+        &self.path()[1..]
     }
 
     /// The name shown in navigation and titles.
@@ -125,7 +125,7 @@ pub fn sign_in_path(return_to: &str) -> String {
     let query = form_urlencoded::Serializer::new(String::new())
         .append_pair(RETURN_TO, return_to)
         .finish();
-    format!("{}?{query}", Page::SignIn.path())
+    [Page::SignIn.path(), "?", &query].concat()
 }
 
 #[cfg(test)]
@@ -136,7 +136,7 @@ mod tests {
     fn route_table_matches_the_contract() {
         let table: Vec<(String, bool)> = Page::ALL
             .iter()
-            .map(|page| (page.path(), page.is_protected()))
+            .map(|page| (page.path().to_owned(), page.is_protected()))
             .collect();
         assert_eq!(
             table,
@@ -186,7 +186,7 @@ mod tests {
     #[test]
     fn pages_are_found_by_path_and_titled() {
         for page in Page::ALL {
-            assert_eq!(Page::from_path(&page.path()), Some(page));
+            assert_eq!(Page::from_path(page.path()), Some(page));
         }
         assert_eq!(Page::from_path("/profile/"), Some(Page::Profile));
         assert_eq!(Page::from_path("/nowhere"), None);

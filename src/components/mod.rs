@@ -32,18 +32,13 @@ pub fn SessionCorner() -> impl IntoView {
         // Come back to the page the button was pressed on, except pages that only make sense
         // once (the callback) or that say you are signed out.
         let path = location.pathname.get_untracked();
-        let return_to = if [
-            Page::Callback.path(),
-            Page::SignedOut.path(),
-            Page::SignIn.path(),
-        ]
-        .contains(&path)
-        {
+        let once = [Page::Callback, Page::SignedOut, Page::SignIn];
+        let return_to = if once.into_iter().any(|page| page.path() == path) {
             Page::Home.path()
         } else {
-            path
+            &path
         };
-        auth.sign_in(&return_to);
+        auth.sign_in(return_to);
     };
     /// What the corner shows.
     #[derive(Clone, PartialEq)]

@@ -56,7 +56,7 @@ fn Introduction(reason: Option<String>) -> impl IntoView {
             <button
                 class="button button-primary"
                 type="button"
-                on:click=move |_| auth.sign_in(&Page::Home.path())
+                on:click=move |_| auth.sign_in(Page::Home.path())
             >
                 "Sign in"
             </button>

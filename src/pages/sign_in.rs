@@ -25,7 +25,7 @@ pub fn SignIn() -> impl IntoView {
             &query
                 .read()
                 .get(RETURN_TO)
-                .unwrap_or_else(|| Page::Home.path()),
+                .unwrap_or_else(|| Page::Home.path().to_owned()),
         )
     });
     let started = StoredValue::new(false);

@@ -11,7 +11,7 @@ use crate::routes::Page;
 #[component]
 pub fn SignedOut() -> impl IntoView {
     let auth = use_auth();
-    let sign_in = move |_| auth.sign_in(&Page::Home.path());
+    let sign_in = move |_| auth.sign_in(Page::Home.path());
     let signed_in = move || auth.signed_in() == Some(true);
     let body = move || {
         auth.state().with(|state| match state {
