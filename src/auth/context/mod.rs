@@ -233,6 +233,14 @@ impl Auth {
         self.access_token().ok_or(AuthError::NotSignedIn)
     }
 
+    /// Whether the signed-in session's access token carries `scope` (those the sign-in was
+    /// granted). Not reactive.
+    pub fn access_token_has_scope(&self, scope: &str) -> bool {
+        self.state.with_untracked(|state| {
+            matches!(state, AuthState::SignedIn(session) if session.access_claims.scopes.iter().any(|granted| granted == scope))
+        })
+    }
+
     /// Whether the signed-in session's access token expires within [`session::SEND_MARGIN`]
     /// (or has expired). Not reactive.
     pub fn access_token_due(&self) -> bool {

@@ -19,7 +19,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, FormData, HtmlFormElement};
 
-use crate::auth::{Auth, AuthState, use_auth};
+use crate::auth::{Auth, use_auth};
 use crate::components::{Problem, use_sign_out};
 use crate::idp::explain::scope_missing;
 use crate::idp::wire::{USER_ADMIN_SCOPE, scope_requested};
@@ -34,14 +34,7 @@ pub fn AccountSecurity() -> impl IntoView {
     let auth = use_auth();
     let requested = scope_requested(&auth.config().scopes);
     // The route is protected, so a session is there; its scopes are those of the sign-in.
-    let scoped = auth.state().with_untracked(|state| match state {
-        AuthState::SignedIn(session) => session
-            .access_claims
-            .scopes
-            .iter()
-            .any(|scope| scope == USER_ADMIN_SCOPE),
-        _ => false,
-    });
+    let scoped = auth.access_token_has_scope(USER_ADMIN_SCOPE);
     let body = match (requested, scoped) {
         (true, true) => view! {
             <div class="stack">
