@@ -10,7 +10,7 @@ use leptos_router::{
 
 use crate::auth::{provide_auth, use_auth};
 use crate::components::time::provide_clock;
-use crate::components::{ConfigErrorPage, PageSkeleton, SessionCorner, Task};
+use crate::components::{ConfigErrorPage, PageSkeleton, SessionCorner, Task, handler};
 use crate::config::{self, AppConfig};
 #[cfg(feature = "account-page")]
 use crate::pages::AccountSecurity;
@@ -59,7 +59,7 @@ fn Shell(config: AppConfig) -> impl IntoView {
 
     view! {
         <Router>
-            <a class="skip-link" href="#main" on:click=skip_to_main>
+            <a class="skip-link" href="#main" on:click=handler(skip_to_main)>
                 "Skip to content"
             </a>
             <DocumentTitle />

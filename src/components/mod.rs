@@ -14,6 +14,12 @@ use crate::config::ConfigError;
 use crate::routes::Page;
 use time::Moment;
 
+/// An event handler, boxed: `on:click=handler(move |_| ...)`. Every handler of the app is then
+/// one type, whose listener code is built once instead of once per closure.
+pub fn handler<E: 'static>(handle: impl FnMut(E) + 'static) -> Box<dyn FnMut(E)> {
+    Box::new(handle)
+}
+
 /// A function that signs out: the auth context revokes the tokens and leaves for `/logout`,
 /// and says [`AuthState::SigningOut`] meanwhile.
 pub fn use_sign_out() -> impl Fn() + Copy + 'static {
@@ -74,7 +80,7 @@ pub fn SessionCorner() -> impl IntoView {
                             <span class="visually-hidden">"Signed in as "</span>
                             {name}
                         </A>
-                        <button class="button" type="button" on:click=move |_| sign_out()>
+                        <button class="button" type="button" on:click=handler(move |_| sign_out())>
                             "Sign out"
                         </button>
                     }
@@ -82,7 +88,7 @@ pub fn SessionCorner() -> impl IntoView {
                 }
                 Corner::SignedOut => {
                     view! {
-                        <button class="button button-primary" type="button" on:click=sign_in>
+                        <button class="button button-primary" type="button" on:click=handler(sign_in)>
                             "Sign in"
                         </button>
                     }

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::api::{self, Exchange, Method, Origins, Outcome, Route, Verdict};
 use crate::auth::use_auth;
-use crate::components::{Problem, Task};
+use crate::components::{Problem, Task, handler};
 
 /// The body offered for `POST /echo` until the visitor edits it.
 const SAMPLE_BODY: &str = "{\n  \"note\": \"hello from the console\",\n  \"count\": 3\n}";
@@ -98,7 +98,7 @@ fn RouteCard(route: Route, api_base_url: String) -> impl IntoView {
                     aria-controls=result_id.clone()
                     // Not `disabled`: that would drop keyboard focus to the page.
                     aria-disabled=move || call.running().to_string()
-                    on:click=send
+                    on:click=handler(send)
                 >
                     {move || if call.running() { "Sending…" } else { "Send" }}
                     <span class="visually-hidden">" " {route.to_string()}</span>

@@ -7,7 +7,7 @@ use leptos_router::{
 };
 
 use crate::auth::{AuthError, use_auth};
-use crate::components::{Problem, Task};
+use crate::components::{Problem, Task, handler};
 
 /// Finishes signing in: shows progress, then goes to the page the sign-in started from; on
 /// failure, says why in plain words and offers to try again.
@@ -65,7 +65,7 @@ fn CallbackFailure(error: AuthError) -> impl IntoView {
                 class="button button-primary"
                 type="button"
                 // Back to where the failed sign-in was going (sanitized again by sign_in).
-                on:click=move |_| auth.sign_in(&auth.callback_return_path())
+                on:click=handler(move |_| auth.sign_in(&auth.callback_return_path()))
             >
                 "Try again"
             </button>

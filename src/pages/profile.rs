@@ -6,7 +6,7 @@ use leptos_router::components::A;
 use crate::auth::jwt::DecodedJwt;
 use crate::auth::{AuthError, AuthState, Session, use_auth};
 use crate::components::time::{Countdown, Moment, TimeKind};
-use crate::components::{Facts, PageSkeleton, Problem, Task, use_sign_out};
+use crate::components::{Facts, PageSkeleton, Problem, Task, handler, use_sign_out};
 use crate::routes::Page;
 
 /// Everything the app knows about the signed-in user, with Refresh now and Sign out.
@@ -73,7 +73,7 @@ fn SessionCard(session: Memo<Option<Session>>) -> impl IntoView {
                     type="button"
                     // Not `disabled`: that would drop keyboard focus to the page.
                     aria-disabled=move || refreshing().to_string()
-                    on:click=move |_| refresh.run(async move { auth.refresh().await })
+                    on:click=handler(move |_| refresh.run(async move { auth.refresh().await }))
                 >
                     {move || if refreshing() { "Refreshing…" } else { "Refresh now" }}
                 </button>
@@ -86,7 +86,7 @@ fn SessionCard(session: Memo<Option<Session>>) -> impl IntoView {
                             </A>
                         }
                     })}
-                <button class="button" type="button" on:click=move |_| sign_out()>
+                <button class="button" type="button" on:click=handler(move |_| sign_out())>
                     "Sign out"
                 </button>
             </div>

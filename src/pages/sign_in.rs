@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{NavigationType, PerformanceNavigationTiming};
 
 use crate::auth::{AuthState, sanitize_return_path, use_auth};
-use crate::components::Problem;
+use crate::components::{Problem, handler};
 use crate::routes::{Page, RETURN_TO};
 
 /// Sends the visitor to sign in, unless they just came back here with the Back button (then it
@@ -80,7 +80,7 @@ pub fn SignIn() -> impl IntoView {
             }
         }}
         <div class="actions">
-            <button class="button button-primary" type="button" on:click=move |_| start()>
+            <button class="button button-primary" type="button" on:click=handler(move |_| start())>
                 "Continue to sign in"
             </button>
         </div>

@@ -20,7 +20,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, FormData, HtmlFormElement};
 
 use crate::auth::{Auth, use_auth};
-use crate::components::{Problem, use_sign_out};
+use crate::components::{Problem, handler, use_sign_out};
 use crate::idp::explain::scope_missing;
 use crate::idp::wire::{USER_ADMIN_SCOPE, scope_requested};
 use crate::idp::{self, IdpError, Operation, Request, Trouble};
@@ -180,8 +180,8 @@ impl Card {
             <section
                 class="card"
                 aria-busy=move || self.busy.get().to_string()
-                on:click=press
-                on:submit=submit
+                on:click=handler(press)
+                on:submit=handler(submit)
             >
                 <h2>{heading}</h2>
                 <div inner_html=html></div>
