@@ -10,7 +10,7 @@ use leptos_router::{
 
 use crate::auth::{provide_auth, use_auth};
 use crate::components::time::provide_clock;
-use crate::components::{ConfigErrorPage, PageSkeleton, SessionCorner, Task, handler};
+use crate::components::{ConfigErrorPage, PageSkeleton, SessionCorner, Task, effect, handler};
 use crate::config::{self, AppConfig};
 #[cfg(feature = "account-page")]
 use crate::pages::AccountSecurity;
@@ -147,11 +147,11 @@ fn return_here() -> String {
 #[component]
 fn DocumentTitle() -> impl IntoView {
     let path = use_location().pathname;
-    Effect::new(move || {
+    Effect::new(effect(move || {
         if let Some(document) = web_sys::window().and_then(|window| window.document()) {
             document.set_title(&Page::document_title(&path.read()));
         }
-    });
+    }));
 }
 
 #[component]

@@ -20,6 +20,12 @@ pub fn handler<E: 'static>(handle: impl FnMut(E) + 'static) -> Box<dyn FnMut(E)>
     Box::new(handle)
 }
 
+/// An effect's body, boxed: `Effect::new(effect(move || ...))`. Every effect of the app is then
+/// one type, whose scheduling code is built once instead of once per closure.
+pub fn effect(run: impl FnMut() + 'static) -> Box<dyn FnMut()> {
+    Box::new(run)
+}
+
 /// A function that signs out: the auth context revokes the tokens and leaves for `/logout`,
 /// and says [`AuthState::SigningOut`] meanwhile.
 pub fn use_sign_out() -> impl Fn() + Copy + 'static {

@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{NavigationType, PerformanceNavigationTiming};
 
 use crate::auth::{AuthState, sanitize_return_path, use_auth};
-use crate::components::{Problem, handler};
+use crate::components::{Problem, effect, handler};
 use crate::routes::{Page, RETURN_TO};
 
 /// Sends the visitor to sign in, unless they just came back here with the Back button (then it
@@ -33,7 +33,7 @@ pub fn SignIn() -> impl IntoView {
         started.set_value(true);
         auth.sign_in(&return_to.get_untracked());
     };
-    Effect::new(move || match auth.state().get() {
+    Effect::new(effect(move || match auth.state().get() {
         AuthState::SignedIn(_) => navigate(
             &return_to.get_untracked(),
             NavigateOptions {
@@ -45,7 +45,7 @@ pub fn SignIn() -> impl IntoView {
             start();
         }
         _ => {}
-    });
+    }));
 
     view! {
         <h1>"Sign in to continue"</h1>
