@@ -39,12 +39,12 @@ fn RouteCard(route: Route, api_base_url: String) -> impl IntoView {
         call.run(async move { api::call(auth, &base, route, body).await });
     };
     let (body_text, set_body_text) = signal(SAMPLE_BODY.to_owned());
-    let body_error = Memo::new(move |_| match route.method() {
+    let body_error = move || match route.method() {
         Method::Post => api::parse_body(&body_text.read())
             .err()
             .map(|error| error.to_string()),
         Method::Get => None,
-    });
+    };
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     let send = move |_| match route.method() {
         _ if call.running_untracked() => {}
@@ -81,13 +81,13 @@ fn RouteCard(route: Route, api_base_url: String) -> impl IntoView {
                             class="json-body"
                             spellcheck="false"
                             node_ref=textarea
-                            aria-invalid=move || body_error.read().is_some().to_string()
+                            aria-invalid=move || body_error().is_some().to_string()
                             aria-describedby=error_id.clone()
                             prop:value=body_text
                             on:input:target=move |event| set_body_text.set(event.target().value())
                         ></textarea>
                         <p id=error_id.clone() class="field-error" aria-live="polite">
-                            {move || body_error.get()}
+                            {body_error}
                         </p>
                     }
                 })}

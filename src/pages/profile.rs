@@ -13,19 +13,18 @@ use crate::routes::Page;
 #[component]
 pub fn Profile() -> impl IntoView {
     let auth = use_auth();
-    let session = Memo::new(move |_| {
-        auth.state().with(|state| match state {
-            AuthState::SignedIn(session) => Some(session.clone()),
-            _ => None,
-        })
-    });
     view! {
         <h1>"Your profile"</h1>
         <div class="stack">
-            <SessionCard session />
-            {move || match session.get() {
-                Some(session) => view! { <SessionDetails session /> }.into_any(),
-                None => view! { <PageSkeleton /> }.into_any(),
+            <SessionCard />
+            {move || {
+                auth.state()
+                    .with(|state| match state {
+                        AuthState::SignedIn(session) => {
+                            view! { <SessionDetails session=session.clone() /> }.into_any()
+                        }
+                        _ => view! { <PageSkeleton /> }.into_any(),
+                    })
             }}
             <UserInfoCard />
         </div>
@@ -35,7 +34,7 @@ pub fn Profile() -> impl IntoView {
 /// Expiry and the two buttons. Rendered once and updated in place, so a keyboard user keeps
 /// focus on Refresh now while the tokens are replaced.
 #[component]
-fn SessionCard(session: Memo<Option<Session>>) -> impl IntoView {
+fn SessionCard() -> impl IntoView {
     let auth = use_auth();
     let sign_out = use_sign_out();
     let refresh = Task::<Result<(), AuthError>>::new();
@@ -55,7 +54,10 @@ fn SessionCard(session: Memo<Option<Session>>) -> impl IntoView {
         _ => None,
     };
     let expires_at = Signal::derive(move || {
-        session.with(|session| session.as_ref().map_or(0, Session::expires_at))
+        auth.state().with(|state| match state {
+            AuthState::SignedIn(session) => session.expires_at(),
+            _ => 0,
+        })
     });
 
     view! {

@@ -20,22 +20,23 @@ pub fn SignIn() -> impl IntoView {
     let auth = use_auth();
     let navigate = use_navigate();
     let query = use_query_map();
-    let return_to = Memo::new(move |_| {
+    // Read when needed, not tracked: the query does not change while this page shows.
+    let return_to = move || {
         sanitize_return_path(
             &query
-                .read()
+                .read_untracked()
                 .get(RETURN_TO)
                 .unwrap_or_else(|| Page::Home.path().to_owned()),
         )
-    });
+    };
     let started = StoredValue::new(false);
     let start = move || {
         started.set_value(true);
-        auth.sign_in(&return_to.get_untracked());
+        auth.sign_in(&return_to());
     };
     Effect::new(effect(move || match auth.state().get() {
         AuthState::SignedIn(_) => navigate(
-            &return_to.get_untracked(),
+            &return_to(),
             NavigateOptions {
                 replace: true,
                 ..Default::default()
