@@ -52,35 +52,21 @@ pub fn SessionCorner() -> impl IntoView {
         };
         auth.sign_in(return_to);
     };
-    /// What the corner shows.
-    #[derive(Clone, PartialEq)]
-    enum Corner {
-        Unknown,
-        SigningOut,
-        SignedIn(String),
-        SignedOut,
-    }
-    let corner = Memo::new(move |_| {
-        auth.state().with(|state| match state {
-            AuthState::SignedIn(session) => Corner::SignedIn(session.username().to_owned()),
-            AuthState::SignedOut(_) | AuthState::Failed(_) => Corner::SignedOut,
-            AuthState::SigningOut => Corner::SigningOut,
-            AuthState::Initializing | AuthState::SigningIn => Corner::Unknown,
-        })
-    });
-
     view! {
         <div class="session">
-            {move || match corner.get() {
-                Corner::SigningOut => view! { <span class="muted">"Signing out…"</span> }.into_any(),
-                Corner::Unknown => {
+            // Drawn anew on every change of the state, in place when it looks the same (a
+            // renewal), so that focus stays on Sign out.
+            {move || auth.state().with(|state| match state {
+                AuthState::SigningOut => view! { <span class="muted">"Signing out…"</span> }.into_any(),
+                AuthState::Initializing | AuthState::SigningIn => {
                     view! {
                         <span class="skeleton skeleton-button" aria-hidden="true"></span>
                         <span class="visually-hidden">"Checking your session…"</span>
                     }
                         .into_any()
                 }
-                Corner::SignedIn(name) => {
+                AuthState::SignedIn(session) => {
+                    let name = session.username().to_owned();
                     view! {
                         <A href=Page::Profile.path() attr:class="session-user">
                             <span class="visually-hidden">"Signed in as "</span>
@@ -92,7 +78,7 @@ pub fn SessionCorner() -> impl IntoView {
                     }
                         .into_any()
                 }
-                Corner::SignedOut => {
+                AuthState::SignedOut(_) | AuthState::Failed(_) => {
                     view! {
                         <button class="button button-primary" type="button" on:click=handler(sign_in)>
                             "Sign in"
@@ -100,7 +86,7 @@ pub fn SessionCorner() -> impl IntoView {
                     }
                         .into_any()
                 }
-            }}
+            })}
         </div>
     }
 }
