@@ -54,119 +54,52 @@ pub enum Action {
 }
 
 impl Action {
-    const ALL: [Action; 5] = [
-        Action::Retry,
-        Action::Start,
-        Action::AskTurnOff,
-        Action::TurnOff,
-        Action::Keep,
-    ];
-
-    /// The `data-action` of its button.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Action::Retry => "retry",
-            Action::Start => "start",
-            Action::AskTurnOff => "ask-off",
-            Action::TurnOff => "off",
-            Action::Keep => "keep",
-        }
-    }
-
-    /// The action whose button says `name`.
+    /// The action of the button whose `data-action` is `name` (see [`markup`]).
     pub fn named(name: &str) -> Option<Self> {
-        Action::ALL.into_iter().find(|action| action.name() == name)
-    }
-}
-
-/// The status (as HTML) and the buttons under it, primary first.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Controls {
-    /// What is set up, or the question before turning it off.
-    pub html: &'static str,
-    /// The primary button.
-    pub primary: Option<(&'static str, Action)>,
-    /// The other button.
-    pub secondary: Option<(&'static str, Action)>,
-}
-
-/// What the card shows outside a setup (whose form is drawn instead).
-pub fn controls(stage: &Stage) -> Controls {
-    let (html, primary, secondary) = match stage {
-        Stage::Reading | Stage::SettingUp(_) => (
-            "<p class=\"muted\">Reading your account's settings…</p>",
-            None,
-            None,
-        ),
-        Stage::Unread => (
-            "<p>Your account's settings could not be read.</p>",
-            Some(("Try again", Action::Retry)),
-            None,
-        ),
-        Stage::AskingOff(_) => (
-            "<p class=\"notice-title\">Turn off the authenticator app?</p><p>Signing in will then ask only for your password, so anyone who learns it can sign in as you. A user pool that requires MFA refuses this.</p>",
-            Some(("Turn it off", Action::TurnOff)),
-            Some(("Keep it", Action::Keep)),
-        ),
-        Stage::Read(mfa) if mfa.totp_enabled => (
-            if mfa.totp_preferred {
-                "<p>An authenticator app is set up and preferred: signing in asks for its code after your password.</p>"
-            } else {
-                "<p>An authenticator app is set up: signing in asks for its code after your password.</p>"
-            },
-            Some(("Replace it with a new one", Action::Start)),
-            Some(("Turn it off…", Action::AskTurnOff)),
-        ),
-        Stage::Read(_) => (
-            "<p>No authenticator app is set up: signing in needs only your password.</p>",
-            Some(("Set up an authenticator app", Action::Start)),
-            None,
-        ),
-    };
-    Controls {
-        html,
-        primary,
-        secondary,
-    }
-}
-
-/// The card's markup in `stage`: the setup's form (the QR code, the key, its fields, Turn it on
-/// and Cancel), or the status and its buttons.
-pub fn markup(stage: &Stage) -> String {
-    if let Stage::SettingUp(setup) = stage {
-        return [
-            "<form class=\"stack\"><div>",
-            &setup.secret.setup_html(&setup.before.username),
-            "</div><div class=\"actions\"><button class=\"button button-primary\">Turn it on</button><button class=\"button\" type=\"button\" data-action=\"keep\">Cancel</button></div></form>",
-        ]
-        .concat();
-    }
-    let Controls {
-        html,
-        primary,
-        secondary,
-    } = controls(stage);
-    let mut markup = [
-        "<div id=\"totp-status\">",
-        html,
-        "</div><div class=\"actions\">",
-    ]
-    .concat();
-    for (class, button) in [("button button-primary", primary), ("button", secondary)] {
-        if let Some((label, action)) = button {
-            markup.extend([
-                "<button class=\"",
-                class,
-                "\" data-action=\"",
-                action.name(),
-                "\">",
-                label,
-                "</button>",
-            ]);
+        match name {
+            "retry" => Some(Action::Retry),
+            "start" => Some(Action::Start),
+            "ask-off" => Some(Action::AskTurnOff),
+            "off" => Some(Action::TurnOff),
+            "keep" => Some(Action::Keep),
+            _ => None,
         }
     }
-    markup.push_str("</div>");
-    markup
+}
+
+/// The card's markup in `stage`: the status and the buttons under it (primary first), or the
+/// setup's form (the QR code, the key, its fields, Turn it on and Cancel). Outside a setup it is
+/// one string per stage, which costs the page less than putting it together.
+pub fn markup(stage: &Stage) -> String {
+    let status = match stage {
+        Stage::SettingUp(setup) => {
+            return [
+                "<form class=\"stack\"><div>",
+                &setup.secret.setup_html(&setup.before.username),
+                "</div><div class=\"actions\"><button class=\"button button-primary\">Turn it on</button><button class=\"button\" type=\"button\" data-action=\"keep\">Cancel</button></div></form>",
+            ]
+            .concat();
+        }
+        Stage::Reading => {
+            "<div id=\"totp-status\"><p class=\"muted\">Reading your account's settings…</p></div><div class=\"actions\"></div>"
+        }
+        Stage::Unread => {
+            "<div id=\"totp-status\"><p>Your account's settings could not be read.</p></div><div class=\"actions\"><button class=\"button button-primary\" data-action=\"retry\">Try again</button></div>"
+        }
+        Stage::AskingOff(_) => {
+            "<div id=\"totp-status\"><p class=\"notice-title\">Turn off the authenticator app?</p><p>Signing in will then ask only for your password, so anyone who learns it can sign in as you. A user pool that requires MFA refuses this.</p></div><div class=\"actions\"><button class=\"button button-primary\" data-action=\"off\">Turn it off</button><button class=\"button\" data-action=\"keep\">Keep it</button></div>"
+        }
+        Stage::Read(mfa) if mfa.totp_preferred && mfa.totp_enabled => {
+            "<div id=\"totp-status\"><p>An authenticator app is set up and preferred: signing in asks for its code after your password.</p></div><div class=\"actions\"><button class=\"button button-primary\" data-action=\"start\">Replace it with a new one</button><button class=\"button\" data-action=\"ask-off\">Turn it off…</button></div>"
+        }
+        Stage::Read(mfa) if mfa.totp_enabled => {
+            "<div id=\"totp-status\"><p>An authenticator app is set up: signing in asks for its code after your password.</p></div><div class=\"actions\"><button class=\"button button-primary\" data-action=\"start\">Replace it with a new one</button><button class=\"button\" data-action=\"ask-off\">Turn it off…</button></div>"
+        }
+        Stage::Read(_) => {
+            "<div id=\"totp-status\"><p>No authenticator app is set up: signing in needs only your password.</p></div><div class=\"actions\"><button class=\"button button-primary\" data-action=\"start\">Set up an authenticator app</button></div>"
+        }
+    };
+    status.to_owned()
 }
 
 /// The stage after `action` was pressed in `stage`, for the actions that send nothing.
@@ -294,41 +227,70 @@ mod tests {
         }
     }
 
+    /// The status and the buttons (label and action, primary first) that `stage`'s markup shows.
+    fn shown(stage: &Stage) -> (String, Vec<(String, Option<Action>)>) {
+        let markup = markup(stage);
+        let (status, actions) = markup.split_once("</div>").unwrap();
+        let buttons = actions
+            .split("<button ")
+            .skip(1)
+            .map(|button| {
+                let (attributes, rest) = button.split_once('>').unwrap();
+                let label = rest.split_once("</button>").unwrap().0.to_owned();
+                let action = attributes
+                    .split_once("data-action=\"")
+                    .and_then(|(_, name)| Action::named(name.split('"').next().unwrap()));
+                (label, action)
+            })
+            .collect();
+        (status.to_owned(), buttons)
+    }
+
+    fn buttons(list: &[(&str, Action)]) -> Vec<(String, Option<Action>)> {
+        list.iter()
+            .map(|(label, action)| ((*label).to_owned(), Some(*action)))
+            .collect()
+    }
+
     #[test]
     fn without_an_authenticator_one_can_be_set_up() {
-        let controls = controls(&Stage::Read(status(false, false)));
-        assert!(controls.html.contains("No authenticator app is set up"));
-        assert_eq!(
-            controls.primary,
-            Some(("Set up an authenticator app", Action::Start))
+        let (status, offered) = shown(&Stage::Read(status(false, false)));
+        assert!(
+            status.contains("No authenticator app is set up"),
+            "{status}"
         );
-        assert_eq!(controls.secondary, None);
+        assert_eq!(
+            offered,
+            buttons(&[("Set up an authenticator app", Action::Start)])
+        );
     }
 
     #[test]
     fn an_authenticator_can_be_replaced_or_turned_off_after_a_confirmation() {
-        let set_up = controls(&Stage::Read(status(true, true)));
-        assert!(set_up.html.contains("set up and preferred"), "{set_up:?}");
+        let set_up = shown(&Stage::Read(status(true, true)));
+        assert!(set_up.0.contains("set up and preferred"), "{set_up:?}");
         assert_eq!(
-            set_up.primary,
-            Some(("Replace it with a new one", Action::Start))
+            set_up.1,
+            buttons(&[
+                ("Replace it with a new one", Action::Start),
+                ("Turn it off…", Action::AskTurnOff)
+            ])
         );
-        assert_eq!(set_up.secondary, Some(("Turn it off…", Action::AskTurnOff)));
-        assert!(
-            !controls(&Stage::Read(status(true, false)))
-                .html
-                .contains("preferred")
-        );
+        let not_preferred = shown(&Stage::Read(status(true, false)));
+        assert!(!not_preferred.0.contains("preferred"), "{not_preferred:?}");
+        assert_eq!(not_preferred.1, set_up.1);
 
         let asking = after(Stage::Read(status(true, true)), Action::AskTurnOff);
-        let asked = controls(&asking);
+        let asked = shown(&asking);
         assert!(
-            asked.html.contains("Turn off the authenticator app?"),
+            asked.0.contains("Turn off the authenticator app?"),
             "{asked:?}"
         );
-        assert_eq!(asked.primary, Some(("Turn it off", Action::TurnOff)));
-        assert_eq!(asked.secondary, Some(("Keep it", Action::Keep)));
-        assert_eq!(controls(&after(asking, Action::Keep)), set_up);
+        assert_eq!(
+            asked.1,
+            buttons(&[("Turn it off", Action::TurnOff), ("Keep it", Action::Keep)])
+        );
+        assert_eq!(shown(&after(asking, Action::Keep)), set_up);
     }
 
     #[test]
@@ -343,17 +305,7 @@ mod tests {
     }
 
     #[test]
-    fn the_markup_carries_the_buttons_actions() {
-        let read = markup(&Stage::Read(status(true, false)));
-        assert!(
-            read.starts_with("<div id=\"totp-status\"><p>An authenticator app is set up:"),
-            "{read}"
-        );
-        assert!(
-            read.ends_with("<div class=\"actions\"><button class=\"button button-primary\" data-action=\"start\">Replace it with a new one</button><button class=\"button\" data-action=\"ask-off\">Turn it off…</button></div>"),
-            "{read}"
-        );
-        assert!(markup(&Stage::Reading).ends_with("<div class=\"actions\"></div>"));
+    fn a_setup_is_a_form_with_turn_it_on_and_cancel() {
         let setup = markup(&Stage::SettingUp(Setup {
             secret: TotpSecret::new("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP".into()).unwrap(),
             verified: false,
@@ -364,21 +316,18 @@ mod tests {
             "{setup}"
         );
         assert!(
-            setup.contains("data-action=\"keep\">Cancel</button>"),
+            setup.ends_with("<button class=\"button button-primary\">Turn it on</button><button class=\"button\" type=\"button\" data-action=\"keep\">Cancel</button></div></form>"),
             "{setup}"
         );
-        for action in Action::ALL {
-            assert_eq!(Action::named(action.name()), Some(action));
-        }
-        assert_eq!(Action::named(""), None);
     }
 
     #[test]
     fn reading_offers_nothing_and_a_failed_read_offers_a_retry() {
-        assert_eq!(controls(&Stage::Reading).primary, None);
+        assert_eq!(shown(&Stage::Reading).1, []);
         assert_eq!(
-            controls(&Stage::Unread).primary,
-            Some(("Try again", Action::Retry))
+            shown(&Stage::Unread).1,
+            buttons(&[("Try again", Action::Retry)])
         );
+        assert_eq!(Action::named(""), None);
     }
 }
