@@ -16,7 +16,7 @@ pub fn ApiConsole() -> impl IntoView {
     let api_base_url = use_auth().config().api_base_url;
     let cards = Route::ALL
         .into_iter()
-        .map(|route| view! { <RouteCard route api_base_url=api_base_url.clone() /> })
+        .map(|route| view! { <RouteCard route /> })
         .collect_view();
     view! {
         <h1>"API console"</h1>
@@ -29,13 +29,12 @@ pub fn ApiConsole() -> impl IntoView {
 }
 
 #[component]
-fn RouteCard(route: Route, api_base_url: String) -> impl IntoView {
+fn RouteCard(route: Route) -> impl IntoView {
     let auth = use_auth();
     let slug = route.slug();
-    let base = StoredValue::new(api_base_url);
     let call = Task::new();
     let dispatch = move |body: Option<Value>| {
-        let base = base.get_value();
+        let base = auth.config().api_base_url;
         call.run(async move { api::call(auth, &base, route, body).await });
     };
     let (body_text, set_body_text) = signal(SAMPLE_BODY.to_owned());
