@@ -29,9 +29,10 @@ pub fn SignIn() -> impl IntoView {
                 .unwrap_or_else(|| Page::Home.path().to_owned()),
         )
     };
-    let started = StoredValue::new(false);
+    // Read untracked only: a signal of a type the app has anyway, used as a cell.
+    let started = RwSignal::new(false);
     let start = move || {
-        started.set_value(true);
+        started.set(true);
         auth.sign_in(&return_to());
     };
     Effect::new(effect(move || match auth.state().get() {
@@ -42,7 +43,7 @@ pub fn SignIn() -> impl IntoView {
                 ..Default::default()
             },
         ),
-        AuthState::SignedOut(None) if !started.get_value() && !came_back_with_history() => {
+        AuthState::SignedOut(None) if !started.get_untracked() && !came_back_with_history() => {
             start();
         }
         _ => {}
