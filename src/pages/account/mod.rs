@@ -67,15 +67,16 @@ pub fn AccountSecurity() -> impl IntoView {
     }
 }
 
-/// What an action of a card came to: done (in words), or what went wrong.
-pub(super) type Outcome = Result<&'static str, Trouble>;
+/// What a card shows after its last action: nothing yet, done (in words), or what went wrong.
+pub(super) type Outcome = RwSignal<Option<Result<&'static str, Trouble>>>;
 
-/// An outcome as a notice's markup. Its words are escaped: a summary may quote Cognito, and
-/// advice names placeholders such as `<region>`.
-pub fn notice_html(outcome: &Outcome) -> String {
+/// The outcome of a card's last action as a notice's markup, empty for none. Its words are
+/// escaped: a summary may quote Cognito, and advice names placeholders such as `<region>`.
+pub fn notice_html(outcome: Option<&Result<&'static str, Trouble>>) -> String {
     let (kind, role, title, detail) = match outcome {
-        Ok(done) => ("ok", "status", *done, ""),
-        Err(Trouble { summary, advice }) => ("problem", "alert", summary.as_str(), *advice),
+        None => return String::new(),
+        Some(Ok(done)) => ("ok", "status", *done, ""),
+        Some(Err(Trouble { summary, advice })) => ("problem", "alert", summary.as_str(), *advice),
     };
     [
         "<div class=\"notice notice-",
@@ -92,7 +93,7 @@ pub fn notice_html(outcome: &Outcome) -> String {
 }
 
 /// A form refused before anything is sent, as a card's outcome.
-pub(super) fn not_sent(problem: &'static str) -> Outcome {
+pub(super) fn not_sent(problem: &'static str) -> Result<&'static str, Trouble> {
     Err(Trouble {
         summary: problem.to_owned(),
         advice: "Nothing was sent.",
@@ -102,13 +103,12 @@ pub(super) fn not_sent(problem: &'static str) -> Outcome {
 /// What a card does with each answer of its calls, and what it sends next.
 type Apply = dyn Fn(Operation, Result<Value, Trouble>) -> Option<Request>;
 
-/// What every card has: the session, whether a call is out, and its last action's outcome
-/// (as markup: a signal of a type the app has anyway).
+/// What every card has: the session, whether a call is out, and its last action's outcome.
 #[derive(Clone, Copy)]
 pub(super) struct Card {
     auth: Auth,
     busy: RwSignal<bool>,
-    notice: RwSignal<String>,
+    outcome: Outcome,
 }
 
 impl Card {
@@ -117,13 +117,13 @@ impl Card {
         Self {
             auth: use_auth(),
             busy: RwSignal::new(false),
-            notice: RwSignal::new(String::new()),
+            outcome: RwSignal::new(None),
         }
     }
 
     /// Shows the outcome of an action.
-    pub(super) fn show(self, outcome: Outcome) {
-        self.notice.set(notice_html(&outcome));
+    pub(super) fn show(self, outcome: Result<&'static str, Trouble>) {
+        self.outcome.set(Some(outcome));
     }
 
     /// Whether a call is out. Not tracked: for event handlers.
@@ -133,7 +133,7 @@ impl Card {
 
     /// Clears the last outcome.
     pub(super) fn clear(self) {
-        self.notice.set(String::new());
+        self.outcome.set(None);
     }
 
     /// The card's section: `aria-busy` while a call is out, the heading, the markup `html`
@@ -187,7 +187,7 @@ impl Card {
             >
                 <h2>{heading}</h2>
                 <div inner_html=html></div>
-                <div inner_html=move || self.notice.get()></div>
+                <div inner_html=move || self.outcome.with(|outcome| notice_html(outcome.as_ref()))></div>
             </section>
         }
         .into_any()
@@ -273,8 +273,9 @@ mod tests {
 
     #[test]
     fn an_outcome_is_a_notice_with_its_words_escaped() {
+        assert_eq!(notice_html(None), "");
         assert_eq!(
-            notice_html(&Ok("Done.")),
+            notice_html(Some(&Ok("Done."))),
             "<div class=\"notice notice-ok\" role=\"status\"><p class=\"notice-title\">Done.</p><p></p></div>"
         );
         let trouble = Trouble {
@@ -282,7 +283,7 @@ mod tests {
             advice: "Check https://cognito-idp.<region>.amazonaws.com/.",
         };
         assert_eq!(
-            notice_html(&Err(trouble)),
+            notice_html(Some(&Err(trouble))),
             "<div class=\"notice notice-problem\" role=\"alert\"><p class=\"notice-title\">Cognito said &lt;b&gt;no&lt;/b&gt; &amp; more</p><p>Check https://cognito-idp.&lt;region&gt;.amazonaws.com/.</p></div>"
         );
     }
