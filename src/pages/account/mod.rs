@@ -22,7 +22,6 @@ use web_sys::{Element, FormData, HtmlFormElement};
 use crate::auth::{Auth, use_auth};
 use crate::components::{Problem, handler, use_sign_out};
 use crate::idp::explain::scope_missing;
-use crate::idp::totp::escape_html;
 use crate::idp::wire::{USER_ADMIN_SCOPE, scope_requested};
 use crate::idp::{self, IdpError, Operation, Request, Trouble};
 use authenticator::Authenticator;
@@ -70,26 +69,25 @@ pub fn AccountSecurity() -> impl IntoView {
 /// What a card shows after its last action: nothing yet, done (in words), or what went wrong.
 pub(super) type Outcome = RwSignal<Option<Result<&'static str, Trouble>>>;
 
-/// The outcome of a card's last action as a notice's markup, empty for none. Its words are
-/// escaped: a summary may quote Cognito, and advice names placeholders such as `<region>`.
-pub fn notice_html(outcome: Option<&Result<&'static str, Trouble>>) -> String {
-    let (kind, role, title, detail) = match outcome {
-        None => return String::new(),
-        Some(Ok(done)) => ("ok", "status", *done, ""),
-        Some(Err(Trouble { summary, advice })) => ("problem", "alert", summary.as_str(), *advice),
-    };
-    [
-        "<div class=\"notice notice-",
-        kind,
-        "\" role=\"",
-        role,
-        "\"><p class=\"notice-title\">",
-        &escape_html(title),
-        "</p><p>",
-        &escape_html(detail),
-        "</p></div>",
-    ]
-    .concat()
+/// The outcome of a card's last action, as a notice (one shape for both, so that the page
+/// carries one view for it).
+pub(super) fn outcome_view(outcome: Outcome) -> impl IntoView {
+    move || {
+        outcome.get().map(|outcome| {
+            let (class, role, title, detail) = match outcome {
+                Ok(done) => ("notice notice-ok", "status", done.to_owned(), ""),
+                Err(Trouble { summary, advice }) => {
+                    ("notice notice-problem", "alert", summary, advice)
+                }
+            };
+            view! {
+                <div class=class role=role>
+                    <p class="notice-title">{title}</p>
+                    <p>{detail}</p>
+                </div>
+            }
+        })
+    }
 }
 
 /// A form refused before anything is sent, as a card's outcome.
@@ -187,7 +185,7 @@ impl Card {
             >
                 <h2>{heading}</h2>
                 <div inner_html=html></div>
-                <div inner_html=move || self.outcome.with(|outcome| notice_html(outcome.as_ref()))></div>
+                {outcome_view(self.outcome)}
             </section>
         }
         .into_any()
@@ -266,25 +264,3 @@ fn SignOutEverywhere() -> impl IntoView {
 }
 
 const EVERYWHERE: &str = "<p>Signs this account out of every browser and device, this one included: Cognito revokes every refresh token, so no session can renew its tokens any more, and Cognito's user API refuses their access tokens.</p><p class=\"muted\">Access tokens already issued still work with APIs that only check the token (this app's API among them) until they expire, an hour after they were issued by default.</p><div class=\"actions\"><button class=\"button button-primary\" data-action=\"everywhere\">Sign out everywhere</button></div>";
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_outcome_is_a_notice_with_its_words_escaped() {
-        assert_eq!(notice_html(None), "");
-        assert_eq!(
-            notice_html(Some(&Ok("Done."))),
-            "<div class=\"notice notice-ok\" role=\"status\"><p class=\"notice-title\">Done.</p><p></p></div>"
-        );
-        let trouble = Trouble {
-            summary: "Cognito said <b>no</b> & more".to_owned(),
-            advice: "Check https://cognito-idp.<region>.amazonaws.com/.",
-        };
-        assert_eq!(
-            notice_html(Some(&Err(trouble))),
-            "<div class=\"notice notice-problem\" role=\"alert\"><p class=\"notice-title\">Cognito said &lt;b&gt;no&lt;/b&gt; &amp; more</p><p>Check https://cognito-idp.&lt;region&gt;.amazonaws.com/.</p></div>"
-        );
-    }
-}
