@@ -4,11 +4,10 @@
 //! `aws.cognito.signin.user.admin`).
 //!
 //! Pure and tested on the host: [`wire`] (the endpoint, request bodies, reading answers),
-//! [`explain`] (errors in words), [`totp`] (the secret, the Key URI, the QR code's SVG), [`qr`]
-//! (the QR encoder). The one browser function is [`call`].
+//! [`explain`] (errors in words), [`totp`] (the secret, the Key URI, the QR code). The one
+//! browser function is [`call`].
 
 pub mod explain;
-pub mod qr;
 pub mod totp;
 pub mod wire;
 

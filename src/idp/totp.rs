@@ -123,8 +123,11 @@ impl TotpSecret {
 /// one path drawing every dark module a horizontal run at a time, with a `viewBox` in modules
 /// (the quiet zone included) so that CSS sizes it; `None` when it is too long for a QR code.
 pub fn qr_svg(text: &str) -> Option<String> {
-    let code = super::qr::encode(text.as_bytes())?;
-    Some(draw(code.size, |x, y| code.dark(x, y)))
+    // Byte mode: a Key URI mixes cases, so the numeric and alphanumeric modes never apply.
+    let segments = [qrcodegen::QrSegment::make_bytes(text.as_bytes())];
+    let code = qrcodegen::QrCode::encode_segments(&segments, qrcodegen::QrCodeEcc::Medium).ok()?;
+    let size = usize::try_from(code.size()).ok()?;
+    Some(draw(size, |x, y| code.get_module(x as i32, y as i32)))
 }
 
 /// The SVG of a `size` × `size` grid whose dark modules `dark(x, y)` tells.
