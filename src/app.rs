@@ -1,19 +1,20 @@
 //! The application shell: loads `/config.json`, provides the auth context, and routes.
 
+use leptos::tachys::view::iterators::StaticVec;
 use leptos::{ev::MouseEvent, html, prelude::*};
 use leptos_router::{
-    StaticSegment,
-    components::{A, ProtectedRoute, Route, Router, Routes},
-    hooks::use_location,
+    MatchNestedRoutes, StaticSegment,
+    components::{A, Route, Router, Routes},
+    hooks::{use_location, use_navigate},
 };
 
 use crate::auth::{provide_auth, use_auth};
 use crate::components::time::provide_clock;
-use crate::components::{ConfigErrorPage, PageSkeleton, SessionCorner, Task};
+use crate::components::{ConfigErrorPage, PageSkeleton, SessionCorner, Task, effect, handler};
 use crate::config::{self, AppConfig};
-use crate::pages::{
-    AccountSecurity, ApiConsole, Callback, Home, NotFound, Profile, SignIn, SignedOut,
-};
+#[cfg(feature = "account-page")]
+use crate::pages::AccountSecurity;
+use crate::pages::{ApiConsole, Callback, Home, NotFound, Profile, SignIn, SignedOut};
 use crate::routes::{Page, sign_in_path};
 
 /// The root component: config first, then the shell, or a page saying what is wrong with it.
@@ -45,7 +46,7 @@ fn ShellSkeleton() -> impl IntoView {
 
 #[component]
 fn Shell(config: AppConfig) -> impl IntoView {
-    let auth = provide_auth(config);
+    provide_auth(config);
     provide_clock();
     let main_ref = NodeRef::<html::Main>::new();
     // The router would treat `#main` as a navigation to `/`; move focus ourselves instead.
@@ -55,49 +56,77 @@ fn Shell(config: AppConfig) -> impl IntoView {
             _ = main.focus();
         }
     };
-    // While signing out (or in), the protected pages wait instead of sending the visitor on.
-    let signed_in = move || auth.signed_in();
 
     view! {
         <Router>
-            <a class="skip-link" href="#main" on:click=skip_to_main>
+            <a class="skip-link" href="#main" on:click=handler(skip_to_main)>
                 "Skip to content"
             </a>
             <DocumentTitle />
             <SiteHeader />
             <main id="main" class="site-main" tabindex="-1" node_ref=main_ref>
-                <Routes fallback=NotFound>
-                    <Route path=StaticSegment(Page::Home.segment()) view=Home />
-                    <Route path=StaticSegment(Page::Callback.segment()) view=Callback />
-                    <Route path=StaticSegment(Page::SignedOut.segment()) view=SignedOut />
-                    <Route path=StaticSegment(Page::SignIn.segment()) view=SignIn />
-                    <ProtectedRoute
-                        path=StaticSegment(Page::Profile.segment())
-                        view=Profile
-                        condition=signed_in
-                        redirect_path=return_here
-                        fallback=PageSkeleton
-                    />
-                    <ProtectedRoute
-                        path=StaticSegment(Page::ApiConsole.segment())
-                        view=ApiConsole
-                        condition=signed_in
-                        redirect_path=return_here
-                        fallback=PageSkeleton
-                    />
-                    <ProtectedRoute
-                        path=StaticSegment(Page::AccountSecurity.segment())
-                        view=AccountSecurity
-                        condition=signed_in
-                        redirect_path=return_here
-                        fallback=PageSkeleton
-                    />
-                </Routes>
+                <Routes fallback=NotFound children=ToChildren::to_children(routes) />
             </main>
             <footer class="site-footer">
                 "Signs in with the hosted UI (authorization code + PKCE); tokens are kept in this tab only."
             </footer>
         </Router>
+    }
+}
+
+/// Every page's route, all of one type (a page and its view function), so that the router's
+/// matching and rendering code is built once rather than once per page.
+fn routes() -> impl MatchNestedRoutes + Clone {
+    let mut routes = Vec::new();
+    for page in Page::ALL {
+        if let Some(view) = page_view(page) {
+            routes.push(
+                view! { <Route path=StaticSegment(page.segment()) view=move || view() /> }
+                    .into_inner(),
+            );
+        }
+    }
+    StaticVec::from(routes)
+}
+
+/// The view of `page`, protected pages behind [`Protected`]; `None` for a page this build
+/// leaves out (Account security, without the `account-page` feature).
+fn page_view(page: Page) -> Option<fn() -> AnyView> {
+    Some(match page {
+        Page::Home => || view! { <Home /> }.into_any(),
+        Page::Callback => || view! { <Callback /> }.into_any(),
+        Page::SignedOut => || view! { <SignedOut /> }.into_any(),
+        Page::SignIn => || view! { <SignIn /> }.into_any(),
+        Page::Profile => {
+            || view! { <Protected page=|| view! { <Profile /> }.into_any() /> }.into_any()
+        }
+        Page::ApiConsole => {
+            || view! { <Protected page=|| view! { <ApiConsole /> }.into_any() /> }.into_any()
+        }
+        #[cfg(feature = "account-page")]
+        Page::AccountSecurity => {
+            || view! { <Protected page=|| view! { <AccountSecurity /> }.into_any() /> }.into_any()
+        }
+        #[cfg(not(feature = "account-page"))]
+        Page::AccountSecurity => return None,
+    })
+}
+
+/// A protected page: shown to a signed-in user; while the session is not known yet (or is
+/// signing out) the page waits under a skeleton; a signed-out visitor is sent to sign in. Drawn
+/// anew only when that answer changes, not on every renewal of the tokens.
+#[component]
+fn Protected(page: fn() -> AnyView) -> impl IntoView {
+    let auth = use_auth();
+    let navigate = use_navigate();
+    let signed_in = Memo::new(move |_| auth.signed_in());
+    move || match signed_in.get() {
+        Some(true) => page(),
+        Some(false) => {
+            navigate(&return_here(), Default::default());
+            ().into_any()
+        }
+        None => view! { <PageSkeleton /> }.into_any(),
     }
 }
 
@@ -118,11 +147,11 @@ fn return_here() -> String {
 #[component]
 fn DocumentTitle() -> impl IntoView {
     let path = use_location().pathname;
-    Effect::new(move || {
+    Effect::new(effect(move || {
         if let Some(document) = web_sys::window().and_then(|window| window.document()) {
             document.set_title(&Page::document_title(&path.read()));
         }
-    });
+    }));
 }
 
 #[component]

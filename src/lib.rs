@@ -7,6 +7,7 @@ pub mod auth;
 pub mod components;
 pub mod config;
 pub mod encoding;
+#[cfg(feature = "account-page")]
 pub mod idp;
 pub mod json;
 pub mod pages;

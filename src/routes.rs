@@ -47,27 +47,41 @@ impl Page {
     ];
 
     /// Whether the app links to the page: Account security only when config.json's `scopes`
-    /// ask for `aws.cognito.signin.user.admin`, which its calls to Cognito need.
-    pub fn is_offered(self, config_scopes: &[String]) -> bool {
-        self != Page::AccountSecurity || crate::idp::wire::scope_requested(config_scopes)
-    }
-
-    /// The path segment after the leading `/` (empty for home).
-    pub const fn segment(self) -> &'static str {
+    /// ask for `aws.cognito.signin.user.admin`, which its calls to Cognito need, and never in a
+    /// build without the page (no `account-page` feature).
+    pub fn is_offered(
+        self,
+        #[cfg_attr(
+            not(feature = "account-page"),
+            expect(unused_variables, reason = "only the page reads the scopes")
+        )]
+        config_scopes: &[String],
+    ) -> bool {
         match self {
-            Page::Home => "",
-            Page::Callback => "callback",
-            Page::Profile => "profile",
-            Page::ApiConsole => "api",
-            Page::AccountSecurity => "account",
-            Page::SignedOut => "signed-out",
-            Page::SignIn => "sign-in",
+            #[cfg(feature = "account-page")]
+            Page::AccountSecurity => crate::idp::wire::scope_requested(config_scopes),
+            #[cfg(not(feature = "account-page"))]
+            Page::AccountSecurity => false,
+            _ => true,
         }
     }
 
     /// The absolute path, e.g. `/profile`.
-    pub fn path(self) -> String {
-        format!("/{}", self.segment())
+    pub const fn path(self) -> &'static str {
+        match self {
+            Page::Home => "/",
+            Page::Callback => "/callback",
+            Page::Profile => "/profile",
+            Page::ApiConsole => "/api",
+            Page::AccountSecurity => "/account",
+            Page::SignedOut => "/signed-out",
+            Page::SignIn => "/sign-in",
+        }
+    }
+
+    /// The path segment after the leading `/` (empty for home).
+    pub fn segment(self) -> &'static str {
+        &self.path()[1..]
     }
 
     /// The name shown in navigation and titles.
@@ -111,7 +125,7 @@ pub const RETURN_TO: &str = "return_to";
 /// sanitises the path again before it is used, so nothing here can become an open redirect.
 pub fn sign_in_path(return_to: &str) -> String {
     let query = encoding::form(&[(RETURN_TO, return_to.to_owned())]);
-    format!("{}?{query}", Page::SignIn.path())
+    [Page::SignIn.path(), "?", &query].concat()
 }
 
 #[cfg(test)]
@@ -122,7 +136,7 @@ mod tests {
     fn route_table_matches_the_contract() {
         let table: Vec<(String, bool)> = Page::ALL
             .iter()
-            .map(|page| (page.path(), page.is_protected()))
+            .map(|page| (page.path().to_owned(), page.is_protected()))
             .collect();
         assert_eq!(
             table,
@@ -143,7 +157,7 @@ mod tests {
         for page in Page::ALL {
             let path = page.path();
             assert!(
-                contract::is_spa_route(&path),
+                contract::is_spa_route(path),
                 "{path} would be looked up as a file, not answered with the app"
             );
         }
@@ -163,6 +177,7 @@ mod tests {
         assert!(!Page::NAV.contains(&Page::Callback));
     }
 
+    #[cfg(feature = "account-page")]
     #[test]
     fn account_security_is_offered_only_with_the_user_admin_scope() {
         let without = ["openid".to_owned(), "api/read".to_owned()];
@@ -182,7 +197,7 @@ mod tests {
     #[test]
     fn pages_are_found_by_path_and_titled() {
         for page in Page::ALL {
-            assert_eq!(Page::from_path(&page.path()), Some(page));
+            assert_eq!(Page::from_path(page.path()), Some(page));
         }
         assert_eq!(Page::from_path("/profile/"), Some(Page::Profile));
         assert_eq!(Page::from_path("/nowhere"), None);

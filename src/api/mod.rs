@@ -19,8 +19,7 @@ use crate::auth::AuthError;
 use crate::json::{self, Value};
 
 pub use explain::{Explanation, Origins, Verdict, explain};
-pub(crate) use transport::answers_without_cors;
-pub use transport::{Exchange, call, refresh_may_help};
+pub use transport::{Exchange, answers_without_cors, call, refresh_may_help};
 
 /// The routes of the API, one control each in the console.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -128,7 +128,7 @@ async fn read_answer(response: gloo_net::http::Response) -> Answer {
 /// After a failed fetch: does a `no-cors` request to the same URL get through? The browser
 /// gives no-cors answers to the page unread (opaque), CORS headers or not, so success means the
 /// API is up and CORS withheld the real answer. Also used for Cognito's JSON API ([`crate::idp`]).
-pub(crate) async fn answers_without_cors(url: &str) -> bool {
+pub async fn answers_without_cors(url: &str) -> bool {
     RequestBuilder::new(url)
         .mode(RequestMode::NoCors)
         .send()

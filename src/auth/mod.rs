@@ -20,7 +20,7 @@ pub mod storage;
 pub mod tabs;
 pub mod types;
 
-pub use context::{Auth, AuthState, SignOutReason, UserInfo, provide_auth, use_auth};
+pub use context::{Auth, AuthFuture, AuthState, SignOutReason, UserInfo, provide_auth, use_auth};
 pub use error::{AuthError, TokenError};
 pub use return_path::sanitize_return_path;
 pub use session::Session;

@@ -14,6 +14,18 @@ use crate::json::{Object, Value};
 use crate::routes::Page;
 use time::Moment;
 
+/// An event handler, boxed: `on:click=handler(move |_| ...)`. Every handler of the app is then
+/// one type, whose listener code is built once instead of once per closure.
+pub fn handler<E: 'static>(handle: impl FnMut(E) + 'static) -> Box<dyn FnMut(E)> {
+    Box::new(handle)
+}
+
+/// An effect's body, boxed: `Effect::new(effect(move || ...))`. Every effect of the app is then
+/// one type, whose scheduling code is built once instead of once per closure.
+pub fn effect(run: impl FnMut() + 'static) -> Box<dyn FnMut()> {
+    Box::new(run)
+}
+
 /// A function that signs out: the auth context revokes the tokens and leaves for `/logout`,
 /// and says [`AuthState::SigningOut`] meanwhile.
 pub fn use_sign_out() -> impl Fn() + Copy + 'static {
@@ -32,68 +44,49 @@ pub fn SessionCorner() -> impl IntoView {
         // Come back to the page the button was pressed on, except pages that only make sense
         // once (the callback) or that say you are signed out.
         let path = location.pathname.get_untracked();
-        let return_to = if [
-            Page::Callback.path(),
-            Page::SignedOut.path(),
-            Page::SignIn.path(),
-        ]
-        .contains(&path)
-        {
+        let once = [Page::Callback, Page::SignedOut, Page::SignIn];
+        let return_to = if once.into_iter().any(|page| page.path() == path) {
             Page::Home.path()
         } else {
-            path
+            &path
         };
-        auth.sign_in(&return_to);
+        auth.sign_in(return_to);
     };
-    /// What the corner shows.
-    #[derive(Clone, PartialEq)]
-    enum Corner {
-        Unknown,
-        SigningOut,
-        SignedIn(String),
-        SignedOut,
-    }
-    let corner = Memo::new(move |_| {
-        auth.state().with(|state| match state {
-            AuthState::SignedIn(session) => Corner::SignedIn(session.username().to_owned()),
-            AuthState::SignedOut(_) | AuthState::Failed(_) => Corner::SignedOut,
-            AuthState::SigningOut => Corner::SigningOut,
-            AuthState::Initializing | AuthState::SigningIn => Corner::Unknown,
-        })
-    });
-
     view! {
         <div class="session">
-            {move || match corner.get() {
-                Corner::SigningOut => view! { <span class="muted">"Signing out…"</span> }.into_any(),
-                Corner::Unknown => {
+            // Drawn anew on every change of the state, in place when it looks the same (a
+            // renewal), so that focus stays on Sign out.
+            {move || auth.state().with(|state| match state {
+                AuthState::SigningOut => view! { <span class="muted">"Signing out…"</span> }.into_any(),
+                AuthState::Initializing | AuthState::SigningIn => {
                     view! {
                         <span class="skeleton skeleton-button" aria-hidden="true"></span>
                         <span class="visually-hidden">"Checking your session…"</span>
                     }
                         .into_any()
                 }
-                Corner::SignedIn(name) => {
+                AuthState::SignedIn(session) => {
+                    let name = session.username().to_owned();
                     view! {
                         <A href=Page::Profile.path() attr:class="session-user">
                             <span class="visually-hidden">"Signed in as "</span>
                             {name}
                         </A>
-                        <button class="button" type="button" on:click=move |_| sign_out()>
+                        <button class="button" type="button" on:click=handler(move |_| sign_out())>
                             "Sign out"
                         </button>
                     }
                         .into_any()
                 }
-                Corner::SignedOut => {
+                AuthState::SignedOut(_) | AuthState::Failed(_) => {
                     view! {
-                        <button class="button button-primary" type="button" on:click=sign_in>
+                        <button class="button button-primary" type="button" on:click=handler(sign_in)>
                             "Sign in"
                         </button>
                     }
                         .into_any()
                 }
-            }}
+            })}
         </div>
     }
 }

@@ -4,6 +4,7 @@
 //! need "not yet", "running" and "done, with this outcome".
 
 use std::future::Future;
+use std::pin::Pin;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -41,6 +42,11 @@ impl<T: 'static> Task<T> {
     /// Starts `work`, unless a run is under way (a second click does nothing). The outcome
     /// replaces the last one when it arrives; if the page has gone by then, it is dropped.
     pub fn run(self, work: impl Future<Output = T> + 'static) {
+        self.run_boxed(Box::pin(work));
+    }
+
+    /// [`Task::run`], not generic over the work: one future per kind of outcome.
+    fn run_boxed(self, work: Pin<Box<dyn Future<Output = T>>>) {
         if self.running.get_untracked() {
             return;
         }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::{self, Exchange, Method, Origins, Outcome, Route, Verdict};
 use crate::auth::use_auth;
-use crate::components::{Problem, Task};
+use crate::components::{Problem, Task, handler};
 
 /// The body offered for `POST /echo` until the visitor edits it.
 const SAMPLE_BODY: &str = "{\n  \"note\": \"hello from the console\",\n  \"count\": 3\n}";
@@ -16,7 +16,7 @@ pub fn ApiConsole() -> impl IntoView {
     let api_base_url = use_auth().config().api_base_url;
     let cards = Route::ALL
         .into_iter()
-        .map(|route| view! { <RouteCard route api_base_url=api_base_url.clone() /> })
+        .map(|route| view! { <RouteCard route /> })
         .collect_view();
     view! {
         <h1>"API console"</h1>
@@ -29,22 +29,21 @@ pub fn ApiConsole() -> impl IntoView {
 }
 
 #[component]
-fn RouteCard(route: Route, api_base_url: String) -> impl IntoView {
+fn RouteCard(route: Route) -> impl IntoView {
     let auth = use_auth();
     let slug = route.slug();
-    let base = StoredValue::new(api_base_url);
     let call = Task::new();
     let dispatch = move |body: Option<Value>| {
-        let base = base.get_value();
+        let base = auth.config().api_base_url;
         call.run(async move { api::call(auth, &base, route, body).await });
     };
     let (body_text, set_body_text) = signal(SAMPLE_BODY.to_owned());
-    let body_error = Memo::new(move |_| match route.method() {
+    let body_error = move || match route.method() {
         Method::Post => api::parse_body(&body_text.read())
             .err()
             .map(|error| error.to_string()),
         Method::Get => None,
-    });
+    };
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     let send = move |_| match route.method() {
         _ if call.running_untracked() => {}
@@ -81,13 +80,13 @@ fn RouteCard(route: Route, api_base_url: String) -> impl IntoView {
                             class="json-body"
                             spellcheck="false"
                             node_ref=textarea
-                            aria-invalid=move || body_error.read().is_some().to_string()
+                            aria-invalid=move || body_error().is_some().to_string()
                             aria-describedby=error_id.clone()
                             prop:value=body_text
                             on:input:target=move |event| set_body_text.set(event.target().value())
                         ></textarea>
                         <p id=error_id.clone() class="field-error" aria-live="polite">
-                            {move || body_error.get()}
+                            {body_error}
                         </p>
                     }
                 })}
@@ -98,7 +97,7 @@ fn RouteCard(route: Route, api_base_url: String) -> impl IntoView {
                     aria-controls=result_id.clone()
                     // Not `disabled`: that would drop keyboard focus to the page.
                     aria-disabled=move || call.running().to_string()
-                    on:click=send
+                    on:click=handler(send)
                 >
                     {move || if call.running() { "Sending…" } else { "Send" }}
                     <span class="visually-hidden">" " {route.to_string()}</span>

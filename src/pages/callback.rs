@@ -7,7 +7,7 @@ use leptos_router::{
 };
 
 use crate::auth::{AuthError, use_auth};
-use crate::components::{Problem, Task};
+use crate::components::{Problem, Task, effect, handler};
 
 /// Finishes signing in: shows progress, then goes to the page the sign-in started from; on
 /// failure, says why in plain words and offers to try again.
@@ -18,7 +18,7 @@ pub fn Callback() -> impl IntoView {
     // Read once: the auth code clears the address bar as soon as it has the query.
     let query = use_location().search.get_untracked();
     let outcome = Task::started(async move { auth.complete_sign_in(&query).await });
-    Effect::new(move || {
+    Effect::new(effect(move || {
         if let Some(Ok(return_path)) = outcome.outcome() {
             navigate(
                 &return_path,
@@ -28,7 +28,7 @@ pub fn Callback() -> impl IntoView {
                 },
             );
         }
-    });
+    }));
 
     let failed = move || outcome.with(|outcome| matches!(outcome, Some(Err(_))));
     view! {
@@ -65,7 +65,7 @@ fn CallbackFailure(error: AuthError) -> impl IntoView {
                 class="button button-primary"
                 type="button"
                 // Back to where the failed sign-in was going (sanitized again by sign_in).
-                on:click=move |_| auth.sign_in(&auth.callback_return_path())
+                on:click=handler(move |_| auth.sign_in(&auth.callback_return_path()))
             >
                 "Try again"
             </button>

@@ -5,7 +5,7 @@ use leptos_router::components::A;
 
 use crate::auth::{AuthState, Session, use_auth};
 use crate::components::time::{Countdown, Moment, TimeKind};
-use crate::components::{PageSkeleton, Problem};
+use crate::components::{PageSkeleton, Problem, handler};
 use crate::routes::Page;
 
 /// Signed out: what this app is and a Sign in button. Signed in: who you are and when the
@@ -56,7 +56,7 @@ fn Introduction(reason: Option<String>) -> impl IntoView {
             <button
                 class="button button-primary"
                 type="button"
-                on:click=move |_| auth.sign_in(&Page::Home.path())
+                on:click=handler(move |_| auth.sign_in(Page::Home.path()))
             >
                 "Sign in"
             </button>

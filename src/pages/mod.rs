@@ -1,5 +1,6 @@
 //! One module per page of the app.
 
+#[cfg(feature = "account-page")]
 mod account;
 mod api_console;
 mod callback;
@@ -9,6 +10,7 @@ mod profile;
 mod sign_in;
 mod signed_out;
 
+#[cfg(feature = "account-page")]
 pub use account::AccountSecurity;
 pub use api_console::ApiConsole;
 pub use callback::Callback;

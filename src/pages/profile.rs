@@ -6,26 +6,25 @@ use leptos_router::components::A;
 use crate::auth::jwt::DecodedJwt;
 use crate::auth::{AuthError, AuthState, Session, use_auth};
 use crate::components::time::{Countdown, Moment, TimeKind};
-use crate::components::{Facts, PageSkeleton, Problem, Task, use_sign_out};
+use crate::components::{Facts, PageSkeleton, Problem, Task, handler, use_sign_out};
 use crate::routes::Page;
 
 /// Everything the app knows about the signed-in user, with Refresh now and Sign out.
 #[component]
 pub fn Profile() -> impl IntoView {
     let auth = use_auth();
-    let session = Memo::new(move |_| {
-        auth.state().with(|state| match state {
-            AuthState::SignedIn(session) => Some(session.clone()),
-            _ => None,
-        })
-    });
     view! {
         <h1>"Your profile"</h1>
         <div class="stack">
-            <SessionCard session />
-            {move || match session.get() {
-                Some(session) => view! { <SessionDetails session /> }.into_any(),
-                None => view! { <PageSkeleton /> }.into_any(),
+            <SessionCard />
+            {move || {
+                auth.state()
+                    .with(|state| match state {
+                        AuthState::SignedIn(session) => {
+                            view! { <SessionDetails session=session.clone() /> }.into_any()
+                        }
+                        _ => view! { <PageSkeleton /> }.into_any(),
+                    })
             }}
             <UserInfoCard />
         </div>
@@ -35,7 +34,7 @@ pub fn Profile() -> impl IntoView {
 /// Expiry and the two buttons. Rendered once and updated in place, so a keyboard user keeps
 /// focus on Refresh now while the tokens are replaced.
 #[component]
-fn SessionCard(session: Memo<Option<Session>>) -> impl IntoView {
+fn SessionCard() -> impl IntoView {
     let auth = use_auth();
     let sign_out = use_sign_out();
     let refresh = Task::<Result<(), AuthError>>::new();
@@ -55,7 +54,10 @@ fn SessionCard(session: Memo<Option<Session>>) -> impl IntoView {
         _ => None,
     };
     let expires_at = Signal::derive(move || {
-        session.with(|session| session.as_ref().map_or(0, Session::expires_at))
+        auth.state().with(|state| match state {
+            AuthState::SignedIn(session) => session.expires_at(),
+            _ => 0,
+        })
     });
 
     view! {
@@ -73,7 +75,7 @@ fn SessionCard(session: Memo<Option<Session>>) -> impl IntoView {
                     type="button"
                     // Not `disabled`: that would drop keyboard focus to the page.
                     aria-disabled=move || refreshing().to_string()
-                    on:click=move |_| refresh.run(async move { auth.refresh().await })
+                    on:click=handler(move |_| refresh.run(async move { auth.refresh().await }))
                 >
                     {move || if refreshing() { "Refreshing…" } else { "Refresh now" }}
                 </button>
@@ -86,7 +88,7 @@ fn SessionCard(session: Memo<Option<Session>>) -> impl IntoView {
                             </A>
                         }
                     })}
-                <button class="button" type="button" on:click=move |_| sign_out()>
+                <button class="button" type="button" on:click=handler(move |_| sign_out())>
                     "Sign out"
                 </button>
             </div>

@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{NavigationType, PerformanceNavigationTiming};
 
 use crate::auth::{AuthState, sanitize_return_path, use_auth};
-use crate::components::Problem;
+use crate::components::{Problem, effect, handler};
 use crate::routes::{Page, RETURN_TO};
 
 /// Sends the visitor to sign in, unless they just came back here with the Back button (then it
@@ -20,32 +20,34 @@ pub fn SignIn() -> impl IntoView {
     let auth = use_auth();
     let navigate = use_navigate();
     let query = use_query_map();
-    let return_to = Memo::new(move |_| {
+    // Read when needed, not tracked: the query does not change while this page shows.
+    let return_to = move || {
         sanitize_return_path(
             &query
-                .read()
+                .read_untracked()
                 .get(RETURN_TO)
-                .unwrap_or_else(|| Page::Home.path()),
+                .unwrap_or_else(|| Page::Home.path().to_owned()),
         )
-    });
-    let started = StoredValue::new(false);
-    let start = move || {
-        started.set_value(true);
-        auth.sign_in(&return_to.get_untracked());
     };
-    Effect::new(move || match auth.state().get() {
+    // Read untracked only: a signal of a type the app has anyway, used as a cell.
+    let started = RwSignal::new(false);
+    let start = move || {
+        started.set(true);
+        auth.sign_in(&return_to());
+    };
+    Effect::new(effect(move || match auth.state().get() {
         AuthState::SignedIn(_) => navigate(
-            &return_to.get_untracked(),
+            &return_to(),
             NavigateOptions {
                 replace: true,
                 ..Default::default()
             },
         ),
-        AuthState::SignedOut(None) if !started.get_value() && !came_back_with_history() => {
+        AuthState::SignedOut(None) if !started.get_untracked() && !came_back_with_history() => {
             start();
         }
         _ => {}
-    });
+    }));
 
     view! {
         <h1>"Sign in to continue"</h1>
@@ -80,7 +82,7 @@ pub fn SignIn() -> impl IntoView {
             }
         }}
         <div class="actions">
-            <button class="button button-primary" type="button" on:click=move |_| start()>
+            <button class="button button-primary" type="button" on:click=handler(move |_| start())>
                 "Continue to sign in"
             </button>
         </div>

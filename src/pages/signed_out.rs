@@ -4,14 +4,14 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::auth::{AuthState, use_auth};
-use crate::components::Problem;
+use crate::components::{Problem, handler};
 use crate::routes::Page;
 
 /// "You are signed out", with the reason when the session ended on its own.
 #[component]
 pub fn SignedOut() -> impl IntoView {
     let auth = use_auth();
-    let sign_in = move |_| auth.sign_in(&Page::Home.path());
+    let sign_in = move |_| auth.sign_in(Page::Home.path());
     let signed_in = move || auth.signed_in() == Some(true);
     let body = move || {
         auth.state().with(|state| match state {
@@ -48,7 +48,7 @@ pub fn SignedOut() -> impl IntoView {
         <h1>{move || if signed_in() { "You are still signed in" } else { "You are signed out" }}</h1>
         {body}
         <div class="actions">
-            <button class="button button-primary" type="button" on:click=sign_in>
+            <button class="button button-primary" type="button" on:click=handler(sign_in)>
                 "Sign in again"
             </button>
             <A href=Page::Home.path() attr:class="button">

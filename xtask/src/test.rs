@@ -77,6 +77,25 @@ pub fn run(args: &[String]) -> Result<()> {
             "warnings",
         ]))
     });
+    // The build the bench prices the Account security page with, kept compiling.
+    step(
+        "clippy (wasm32, SPA without the Account security page)",
+        &mut |_| {
+            cmd::run(cargo().args([
+                "clippy",
+                "--package",
+                "cognito-spa",
+                "--all-targets",
+                "--locked",
+                "--no-default-features",
+                "--target",
+                WASM_TARGET,
+                "--",
+                "-D",
+                "warnings",
+            ]))
+        },
+    );
     // The end-to-end tests in `cargo test --workspace` serve this build.
     step("SPA release build (trunk, wasm-opt)", &mut |_| {
         build::spa(Profile::Release)

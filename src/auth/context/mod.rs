@@ -10,6 +10,8 @@ mod restore;
 mod verify;
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
@@ -80,6 +82,11 @@ pub struct UserInfo {
     /// Every attribute returned (`sub`, `email`, `email_verified`, `username`, ...).
     pub attributes: Object,
 }
+
+/// One of the context's operations under way. Boxed: awaited in many places, its state machine
+/// is built once and each caller holds a pointer to it, not a copy of its states and their drop
+/// glue.
+pub type AuthFuture<T> = Pin<Box<dyn Future<Output = Result<T, AuthError>>>>;
 
 /// The auth context: read the state, start and finish signing in, refresh, sign out.
 ///
@@ -180,7 +187,7 @@ impl Auth {
         self.state.into()
     }
 
-    /// For route guards (`ProtectedRoute`'s `condition`): `None` while it is not known yet
+    /// For the route guard (the shell's `Protected`): `None` while it is not known yet
     /// (initializing, signing in), then whether the user is signed in. Reactive.
     pub fn signed_in(&self) -> Option<bool> {
         self.state.with(|state| match state {
@@ -225,6 +232,14 @@ impl Auth {
             return self.access_token().ok_or(error);
         }
         self.access_token().ok_or(AuthError::NotSignedIn)
+    }
+
+    /// Whether the signed-in session's access token carries `scope` (those the sign-in was
+    /// granted). Not reactive.
+    pub fn access_token_has_scope(&self, scope: &str) -> bool {
+        self.state.with_untracked(|state| {
+            matches!(state, AuthState::SignedIn(session) if session.access_claims.scopes.iter().any(|granted| granted == scope))
+        })
     }
 
     /// Whether the signed-in session's access token expires within [`session::SEND_MARGIN`]
@@ -296,22 +311,24 @@ impl Auth {
     /// [`SignOutReason::RefreshFailed`]; on one that may pass the session is kept, the error is
     /// shown by [`Auth::renewal_problem`], and renewing is tried again later (backing off). The
     /// error is returned either way.
-    pub async fn refresh(&self) -> Result<(), AuthError> {
-        let seen = self.session_access_token();
+    pub fn refresh(&self) -> AuthFuture<()> {
         let auth = *self;
-        let result = tabs::with_lock(
-            &self.lock_name(),
-            renewal::REFRESH_LOCK_WAIT_MS,
-            async move { auth.refresh_locked(seen).await },
-        )
-        .await
-        .unwrap_or_else(|error| Err(renewal::lock_failure(error)));
-        match decide::after_renewal(&result) {
-            decide::AfterRenewal::Done => {}
-            decide::AfterRenewal::End(reason) => self.forget_session(Some(reason)).await,
-            decide::AfterRenewal::RetryLater(error) => self.retry_renewal_later(error),
-        }
-        result
+        Box::pin(async move {
+            let seen = auth.session_access_token();
+            let result = tabs::with_lock(
+                &auth.lock_name(),
+                renewal::REFRESH_LOCK_WAIT_MS,
+                auth.refresh_locked(seen),
+            )
+            .await
+            .unwrap_or_else(|error| Err(renewal::lock_failure(error)));
+            match decide::after_renewal(&result) {
+                decide::AfterRenewal::Done => {}
+                decide::AfterRenewal::End(reason) => auth.forget_session(Some(reason)).await,
+                decide::AfterRenewal::RetryLater(error) => auth.retry_renewal_later(error),
+            }
+            result
+        })
     }
 
     /// Signs out: revokes the refresh token (giving up after

@@ -52,12 +52,7 @@ impl Auth {
         self.renewal_problem.set(None);
         let auth = *self;
         let timer = match decide::timer_for(&session, now_seconds()) {
-            Timer::Renew(delay) => Timeout::new(timer_millis(delay), move || {
-                spawn_local(async move {
-                    // A failure signs the user out with the reason; nothing more to do here.
-                    let _ = auth.refresh().await;
-                });
-            }),
+            Timer::Renew(delay) => self.renewal_timer(delay),
             Timer::Expire(delay) => Timeout::new(timer_millis(delay), move || {
                 spawn_local(auth.forget_session(Some(SignOutReason::Expired)));
             }),
@@ -73,15 +68,20 @@ impl Auth {
         let inner = self.inner();
         let failures = inner.failed_renewals.get().saturating_add(1);
         inner.failed_renewals.set(failures);
-        let auth = *self;
-        let timer = Timeout::new(timer_millis(session::retry_delay(failures)), move || {
-            spawn_local(async move {
-                // A failure plans the next try or signs out; nothing more to do here.
-                let _ = auth.refresh().await;
-            });
-        });
+        let timer = self.renewal_timer(session::retry_delay(failures));
         inner.refresh_timer.replace(Some(timer));
         self.renewal_problem.set(Some(error));
+    }
+
+    /// A timer that renews the tokens after `delay`. A failure signs the user out with the
+    /// reason, or plans the next try: nothing more to do here.
+    fn renewal_timer(&self, delay: std::time::Duration) -> Timeout {
+        let auth = *self;
+        Timeout::new(timer_millis(delay), move || {
+            spawn_local(async move {
+                let _ = auth.refresh().await;
+            });
+        })
     }
 
     /// Inside the refresh lock: takes up tokens another tab of this session renewed, else

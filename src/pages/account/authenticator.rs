@@ -2,12 +2,12 @@
 //! (AssociateSoftwareToken → QR code and key → VerifySoftwareToken → SetUserMFAPreference),
 //! and turning it off after a confirmation.
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
 use crate::json::Value;
+use web_sys::FormData;
 
-use super::{Card, field, not_sent, submitted};
+use super::{Card, Input, field, not_sent};
 use crate::idp::totp::{self, TotpSecret};
 use crate::idp::wire::{self, MfaStatus};
 use crate::idp::{Operation, Request, Trouble};
@@ -39,7 +39,7 @@ pub enum Stage {
     SettingUp(Setup),
 }
 
-/// What a button under the status does.
+/// What a button under the status (or the setup's Cancel) does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     /// Reads the status again.
@@ -54,55 +54,53 @@ pub enum Action {
     Keep,
 }
 
-/// The status (as HTML) and the buttons under it, primary first.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Controls {
-    /// What is set up, or the question before turning it off.
-    pub html: &'static str,
-    /// The primary button.
-    pub primary: Option<(&'static str, Action)>,
-    /// The other button.
-    pub secondary: Option<(&'static str, Action)>,
+impl Action {
+    /// The action of the button whose `data-action` is `name` (see [`markup`]).
+    pub fn named(name: &str) -> Option<Self> {
+        match name {
+            "retry" => Some(Action::Retry),
+            "start" => Some(Action::Start),
+            "ask-off" => Some(Action::AskTurnOff),
+            "off" => Some(Action::TurnOff),
+            "keep" => Some(Action::Keep),
+            _ => None,
+        }
+    }
 }
 
-/// What the card shows outside a setup (whose form is drawn instead).
-pub fn controls(stage: &Stage) -> Controls {
-    let (html, primary, secondary) = match stage {
-        Stage::Reading | Stage::SettingUp(_) => (
-            "<p class=\"muted\">Reading your account's settings…</p>",
-            None,
-            None,
-        ),
-        Stage::Unread => (
-            "<p>Your account's settings could not be read.</p>",
-            Some(("Try again", Action::Retry)),
-            None,
-        ),
-        Stage::AskingOff(_) => (
-            "<p class=\"notice-title\">Turn off the authenticator app?</p><p>Signing in will then ask only for your password, so anyone who learns it can sign in as you. A user pool that requires MFA refuses this.</p>",
-            Some(("Turn it off", Action::TurnOff)),
-            Some(("Keep it", Action::Keep)),
-        ),
-        Stage::Read(mfa) if mfa.totp_enabled => (
-            if mfa.totp_preferred {
-                "<p>An authenticator app is set up and preferred: signing in asks for its code after your password.</p>"
-            } else {
-                "<p>An authenticator app is set up: signing in asks for its code after your password.</p>"
-            },
-            Some(("Replace it with a new one", Action::Start)),
-            Some(("Turn it off…", Action::AskTurnOff)),
-        ),
-        Stage::Read(_) => (
-            "<p>No authenticator app is set up: signing in needs only your password.</p>",
-            Some(("Set up an authenticator app", Action::Start)),
-            None,
-        ),
+/// The card's markup in `stage`: the status and the buttons under it (primary first), or the
+/// setup's form (the QR code, the key, its fields, Turn it on and Cancel). Outside a setup it is
+/// one string per stage, which costs the page less than putting it together.
+pub fn markup(stage: &Stage) -> String {
+    let status = match stage {
+        Stage::SettingUp(setup) => {
+            return [
+                "<form class=\"stack\"><div>",
+                &setup.secret.setup_html(&setup.before.username),
+                "</div><div class=\"actions\"><button class=\"button button-primary\">Turn it on</button><button class=\"button\" type=\"button\" data-action=\"keep\">Cancel</button></div></form>",
+            ]
+            .concat();
+        }
+        Stage::Reading => {
+            "<div id=\"totp-status\"><p class=\"muted\">Reading your account's settings…</p></div><div class=\"actions\"></div>"
+        }
+        Stage::Unread => {
+            "<div id=\"totp-status\"><p>Your account's settings could not be read.</p></div><div class=\"actions\"><button class=\"button button-primary\" data-action=\"retry\">Try again</button></div>"
+        }
+        Stage::AskingOff(_) => {
+            "<div id=\"totp-status\"><p class=\"notice-title\">Turn off the authenticator app?</p><p>Signing in will then ask only for your password, so anyone who learns it can sign in as you. A user pool that requires MFA refuses this.</p></div><div class=\"actions\"><button class=\"button button-primary\" data-action=\"off\">Turn it off</button><button class=\"button\" data-action=\"keep\">Keep it</button></div>"
+        }
+        Stage::Read(mfa) if mfa.totp_preferred && mfa.totp_enabled => {
+            "<div id=\"totp-status\"><p>An authenticator app is set up and preferred: signing in asks for its code after your password.</p></div><div class=\"actions\"><button class=\"button button-primary\" data-action=\"start\">Replace it with a new one</button><button class=\"button\" data-action=\"ask-off\">Turn it off…</button></div>"
+        }
+        Stage::Read(mfa) if mfa.totp_enabled => {
+            "<div id=\"totp-status\"><p>An authenticator app is set up: signing in asks for its code after your password.</p></div><div class=\"actions\"><button class=\"button button-primary\" data-action=\"start\">Replace it with a new one</button><button class=\"button\" data-action=\"ask-off\">Turn it off…</button></div>"
+        }
+        Stage::Read(_) => {
+            "<div id=\"totp-status\"><p>No authenticator app is set up: signing in needs only your password.</p></div><div class=\"actions\"><button class=\"button button-primary\" data-action=\"start\">Set up an authenticator app</button></div>"
+        }
     };
-    Controls {
-        html,
-        primary,
-        secondary,
-    }
+    status.to_owned()
 }
 
 /// The stage after `action` was pressed in `stage`, for the actions that send nothing.
@@ -181,8 +179,6 @@ pub fn Authenticator() -> impl IntoView {
     card.run(Request::GetUser, apply);
 
     let act = move |action: Action| match action {
-        // A call is out: its answer decides what comes next.
-        _ if card.busy() => {}
         Action::Retry => {
             stage.set(Stage::Reading);
             card.run(Request::GetUser, apply);
@@ -194,10 +190,8 @@ pub fn Authenticator() -> impl IntoView {
             stage.update(|stage| *stage = after(std::mem::replace(stage, Stage::Reading), action));
         }
     };
-    let confirm = move |event: SubmitEvent| {
-        let Some((_, fields)) = submitted(&event) else {
-            return;
-        };
+    // The setup's form: the first code, or (verified already) only turning it on.
+    let confirm = move |fields: FormData| {
         let verified = stage.with_untracked(|stage| match stage {
             Stage::SettingUp(setup) => Some(setup.verified),
             _ => None,
@@ -214,56 +208,12 @@ pub fn Authenticator() -> impl IntoView {
         };
         card.run(request, apply);
     };
-
-    // The setup's form, drawn once per setup, or the status and its buttons.
-    let body = move || {
-        let setup_html = stage.with(|stage| match stage {
-            Stage::SettingUp(setup) => Some(setup.secret.setup_html(&setup.before.username)),
-            _ => None,
-        });
-        if let Some(html) = setup_html {
-            return view! {
-                <form class="stack" on:submit=confirm>
-                    <div inner_html=html></div>
-                    <div class="actions">
-                        <button class="button button-primary">"Turn it on"</button>
-                        <button class="button" type="button" on:click=move |_| act(Action::Keep)>
-                            "Cancel"
-                        </button>
-                    </div>
-                </form>
-            }
-            .into_any();
-        }
-        let Controls {
-            html,
-            primary,
-            secondary,
-        } = stage.with(controls);
-        view! {
-            <div id="totp-status" inner_html=html></div>
-            <div class="actions">
-                {primary
-                    .map(|(label, action)| {
-                        view! {
-                            <button class="button button-primary" on:click=move |_| act(action)>
-                                {label}
-                            </button>
-                        }
-                    })}
-                {secondary
-                    .map(|(label, action)| {
-                        view! {
-                            <button class="button" on:click=move |_| act(action)>
-                                {label}
-                            </button>
-                        }
-                    })}
-            </div>
-        }
-        .into_any()
+    let handle = move |input| match input {
+        Input::Press(name) => Action::named(&name).into_iter().for_each(act),
+        Input::Submit(_, fields) => confirm(fields),
     };
-    card.section("Authenticator app", body)
+    // Drawn anew only when the stage changes: the setup's form keeps what was typed.
+    card.section("Authenticator app", move || stage.with(markup), handle)
 }
 
 #[cfg(test)]
@@ -278,41 +228,70 @@ mod tests {
         }
     }
 
+    /// The status and the buttons (label and action, primary first) that `stage`'s markup shows.
+    fn shown(stage: &Stage) -> (String, Vec<(String, Option<Action>)>) {
+        let markup = markup(stage);
+        let (status, actions) = markup.split_once("</div>").unwrap();
+        let buttons = actions
+            .split("<button ")
+            .skip(1)
+            .map(|button| {
+                let (attributes, rest) = button.split_once('>').unwrap();
+                let label = rest.split_once("</button>").unwrap().0.to_owned();
+                let action = attributes
+                    .split_once("data-action=\"")
+                    .and_then(|(_, name)| Action::named(name.split('"').next().unwrap()));
+                (label, action)
+            })
+            .collect();
+        (status.to_owned(), buttons)
+    }
+
+    fn buttons(list: &[(&str, Action)]) -> Vec<(String, Option<Action>)> {
+        list.iter()
+            .map(|(label, action)| ((*label).to_owned(), Some(*action)))
+            .collect()
+    }
+
     #[test]
     fn without_an_authenticator_one_can_be_set_up() {
-        let controls = controls(&Stage::Read(status(false, false)));
-        assert!(controls.html.contains("No authenticator app is set up"));
-        assert_eq!(
-            controls.primary,
-            Some(("Set up an authenticator app", Action::Start))
+        let (status, offered) = shown(&Stage::Read(status(false, false)));
+        assert!(
+            status.contains("No authenticator app is set up"),
+            "{status}"
         );
-        assert_eq!(controls.secondary, None);
+        assert_eq!(
+            offered,
+            buttons(&[("Set up an authenticator app", Action::Start)])
+        );
     }
 
     #[test]
     fn an_authenticator_can_be_replaced_or_turned_off_after_a_confirmation() {
-        let set_up = controls(&Stage::Read(status(true, true)));
-        assert!(set_up.html.contains("set up and preferred"), "{set_up:?}");
+        let set_up = shown(&Stage::Read(status(true, true)));
+        assert!(set_up.0.contains("set up and preferred"), "{set_up:?}");
         assert_eq!(
-            set_up.primary,
-            Some(("Replace it with a new one", Action::Start))
+            set_up.1,
+            buttons(&[
+                ("Replace it with a new one", Action::Start),
+                ("Turn it off…", Action::AskTurnOff)
+            ])
         );
-        assert_eq!(set_up.secondary, Some(("Turn it off…", Action::AskTurnOff)));
-        assert!(
-            !controls(&Stage::Read(status(true, false)))
-                .html
-                .contains("preferred")
-        );
+        let not_preferred = shown(&Stage::Read(status(true, false)));
+        assert!(!not_preferred.0.contains("preferred"), "{not_preferred:?}");
+        assert_eq!(not_preferred.1, set_up.1);
 
         let asking = after(Stage::Read(status(true, true)), Action::AskTurnOff);
-        let asked = controls(&asking);
+        let asked = shown(&asking);
         assert!(
-            asked.html.contains("Turn off the authenticator app?"),
+            asked.0.contains("Turn off the authenticator app?"),
             "{asked:?}"
         );
-        assert_eq!(asked.primary, Some(("Turn it off", Action::TurnOff)));
-        assert_eq!(asked.secondary, Some(("Keep it", Action::Keep)));
-        assert_eq!(controls(&after(asking, Action::Keep)), set_up);
+        assert_eq!(
+            asked.1,
+            buttons(&[("Turn it off", Action::TurnOff), ("Keep it", Action::Keep)])
+        );
+        assert_eq!(shown(&after(asking, Action::Keep)), set_up);
     }
 
     #[test]
@@ -327,11 +306,29 @@ mod tests {
     }
 
     #[test]
-    fn reading_offers_nothing_and_a_failed_read_offers_a_retry() {
-        assert_eq!(controls(&Stage::Reading).primary, None);
-        assert_eq!(
-            controls(&Stage::Unread).primary,
-            Some(("Try again", Action::Retry))
+    fn a_setup_is_a_form_with_turn_it_on_and_cancel() {
+        let setup = markup(&Stage::SettingUp(Setup {
+            secret: TotpSecret::new("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP".into()).unwrap(),
+            verified: false,
+            before: status(false, false),
+        }));
+        assert!(
+            setup.starts_with("<form class=\"stack\"><div><p>1. Scan"),
+            "{setup}"
         );
+        assert!(
+            setup.ends_with("<button class=\"button button-primary\">Turn it on</button><button class=\"button\" type=\"button\" data-action=\"keep\">Cancel</button></div></form>"),
+            "{setup}"
+        );
+    }
+
+    #[test]
+    fn reading_offers_nothing_and_a_failed_read_offers_a_retry() {
+        assert_eq!(shown(&Stage::Reading).1, []);
+        assert_eq!(
+            shown(&Stage::Unread).1,
+            buttons(&[("Try again", Action::Retry)])
+        );
+        assert_eq!(Action::named(""), None);
     }
 }

@@ -2,21 +2,25 @@
 //! everywhere, all through Cognito's own user API with the session's access token
 //! ([`crate::idp`]). Offered only when config.json asks for `aws.cognito.signin.user.admin`.
 //!
-//! Written for size (the first load carries every page): one `aria-busy` per card instead of a
-//! state per button, form fields read from the submitted form (`FormData`) instead of a signal
-//! each, and static or generated markup set as one `inner_html` where nothing in it reacts.
+//! Written for size (the first load carries every page): one card view for all three, whose
+//! markup is one `inner_html` (static, or drawn from the card's state) and whose buttons and
+//! form reach the card through one handler ([`Input`]); one `aria-busy` per card instead of a
+//! state per button; form fields read from the submitted form (`FormData`) instead of a signal
+//! each.
 
 mod authenticator;
 mod password;
 
-use leptos::ev::SubmitEvent;
+use std::rc::Rc;
+
+use leptos::ev::{MouseEvent, SubmitEvent};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
-use web_sys::{FormData, HtmlFormElement};
+use web_sys::{Element, FormData, HtmlFormElement};
 
-use crate::auth::{Auth, AuthState, use_auth};
-use crate::components::{Problem, use_sign_out};
+use crate::auth::{Auth, use_auth};
+use crate::components::{Problem, handler, use_sign_out};
 use crate::idp::explain::scope_missing;
 use crate::idp::wire::{USER_ADMIN_SCOPE, scope_requested};
 use crate::idp::{self, IdpError, Operation, Request, Trouble};
@@ -30,14 +34,7 @@ pub fn AccountSecurity() -> impl IntoView {
     let auth = use_auth();
     let requested = scope_requested(&auth.config().scopes);
     // The route is protected, so a session is there; its scopes are those of the sign-in.
-    let scoped = auth.state().with_untracked(|state| match state {
-        AuthState::SignedIn(session) => session
-            .access_claims
-            .scopes
-            .iter()
-            .any(|scope| scope == USER_ADMIN_SCOPE),
-        _ => false,
-    });
+    let scoped = auth.access_token_has_scope(USER_ADMIN_SCOPE);
     let body = match (requested, scoped) {
         (true, true) => view! {
             <div class="stack">
@@ -137,19 +134,61 @@ impl Card {
         self.outcome.set(None);
     }
 
-    /// The card's section: `aria-busy` while a call is out, the heading, `body`, the outcome.
+    /// The card's section: `aria-busy` while a call is out, the heading, the markup `html`
+    /// draws (redrawn when what it reads changes), the outcome. A press on one of its
+    /// `data-action` buttons, or a submit of its form, goes to `handle`, except while a call is
+    /// out.
     pub(super) fn section(
         self,
         heading: &'static str,
-        body: impl IntoView + 'static,
-    ) -> impl IntoView {
+        html: impl Fn() -> String + Send + 'static,
+        handle: impl Fn(Input) + 'static,
+    ) -> AnyView {
+        self.section_boxed(heading, Box::new(html), Rc::new(handle))
+    }
+
+    /// [`Card::section`], not generic: one view for every card.
+    fn section_boxed(
+        self,
+        heading: &'static str,
+        html: Box<dyn Fn() -> String + Send>,
+        handle: Rc<dyn Fn(Input)>,
+    ) -> AnyView {
+        let on_submit = Rc::clone(&handle);
+        let press = move |event: MouseEvent| {
+            let action = event
+                .target()
+                .and_then(|target| target.dyn_into::<Element>().ok())
+                .and_then(|target| target.closest("[data-action]").ok().flatten())
+                .and_then(|button| button.get_attribute("data-action"));
+            if let Some(action) = action
+                && !self.busy()
+            {
+                handle(Input::Press(action));
+            }
+        };
+        let submit = move |event: SubmitEvent| {
+            // The browser's own submission would be a navigation.
+            event.prevent_default();
+            if let Some((form, fields)) = submitted(&event)
+                && !self.busy()
+            {
+                on_submit(Input::Submit(form, fields));
+            }
+        };
         view! {
-            <section class="card" aria-busy=move || self.busy.get().to_string()>
+            <section
+                class="card"
+                aria-busy=move || self.busy.get().to_string()
+                on:click=handler(press)
+                on:submit=handler(submit)
+            >
                 <h2>{heading}</h2>
-                {body}
+                <div inner_html=html></div>
                 {outcome_view(self.outcome)}
             </section>
         }
+        .into_any()
     }
 
     /// The card's calls, one at a time, with the card busy and its last outcome cleared
@@ -187,10 +226,16 @@ impl Card {
     }
 }
 
-/// The form a submit came from, its fields, and the browser's own submission (a navigation)
-/// prevented.
-pub(super) fn submitted(event: &SubmitEvent) -> Option<(HtmlFormElement, FormData)> {
-    event.prevent_default();
+/// What a card's markup tells it.
+pub(super) enum Input {
+    /// A button was pressed: its `data-action`.
+    Press(String),
+    /// Its form was submitted: the form, and its fields.
+    Submit(HtmlFormElement, FormData),
+}
+
+/// The form a submit came from, and its fields.
+fn submitted(event: &SubmitEvent) -> Option<(HtmlFormElement, FormData)> {
     let form = event.target()?.dyn_into::<HtmlFormElement>().ok()?;
     let fields = FormData::new_with_form(&form).ok()?;
     Some((form, fields))
@@ -215,17 +260,7 @@ fn SignOutEverywhere() -> impl IntoView {
             None
         });
     };
-    card.section(
-        "Sign out everywhere",
-        view! {
-            <div inner_html=EVERYWHERE></div>
-            <div class="actions">
-                <button class="button button-primary" on:click=press>
-                    "Sign out everywhere"
-                </button>
-            </div>
-        },
-    )
+    card.section("Sign out everywhere", || EVERYWHERE.to_owned(), press)
 }
 
-const EVERYWHERE: &str = "<p>Signs this account out of every browser and device, this one included: Cognito revokes every refresh token, so no session can renew its tokens any more, and Cognito's user API refuses their access tokens.</p><p class=\"muted\">Access tokens already issued still work with APIs that only check the token (this app's API among them) until they expire, an hour after they were issued by default.</p>";
+const EVERYWHERE: &str = "<p>Signs this account out of every browser and device, this one included: Cognito revokes every refresh token, so no session can renew its tokens any more, and Cognito's user API refuses their access tokens.</p><p class=\"muted\">Access tokens already issued still work with APIs that only check the token (this app's API among them) until they expire, an hour after they were issued by default.</p><div class=\"actions\"><button class=\"button button-primary\" data-action=\"everywhere\">Sign out everywhere</button></div>";

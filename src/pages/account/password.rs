@@ -2,10 +2,9 @@
 //! confirmation, read from the submitted form. What was typed is cleared once the password has
 //! changed.
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
-use super::{Card, field, not_sent, submitted};
+use super::{Card, Input, field, not_sent};
 use crate::idp::Request;
 use crate::idp::wire::Password;
 
@@ -30,8 +29,8 @@ pub fn check_form(current: &str, new: &str, confirmation: &str) -> Result<(), &'
 #[component]
 pub fn ChangePassword() -> impl IntoView {
     let card = Card::new();
-    let submit = move |event: SubmitEvent| {
-        let Some((form, fields)) = submitted(&event) else {
+    let submit = move |input| {
+        let Input::Submit(form, fields) = input else {
             return;
         };
         let (current, new) = (field(&fields, "current"), field(&fields, "new"));
@@ -51,15 +50,11 @@ pub fn ChangePassword() -> impl IntoView {
             None
         });
     };
-
-    card.section(
-        "Password",
-        view! { <form class="stack" on:submit=submit inner_html=FORM></form> },
-    )
+    card.section("Password", || FORM.to_owned(), submit)
 }
 
 /// The form's fields and button, static (they are read from the submitted form).
-const FORM: &str = "<label>Current password <input name=\"current\" type=\"password\" autocomplete=\"current-password\"></label><label>New password <input name=\"new\" type=\"password\" autocomplete=\"new-password\"></label><label>New password again <input name=\"confirm\" type=\"password\" autocomplete=\"new-password\"></label><div class=\"actions\"><button class=\"button button-primary\">Change the password</button></div>";
+const FORM: &str = "<form class=\"stack\"><label>Current password <input name=\"current\" type=\"password\" autocomplete=\"current-password\"></label><label>New password <input name=\"new\" type=\"password\" autocomplete=\"new-password\"></label><label>New password again <input name=\"confirm\" type=\"password\" autocomplete=\"new-password\"></label><div class=\"actions\"><button class=\"button button-primary\">Change the password</button></div></form>";
 
 #[cfg(test)]
 mod tests {
