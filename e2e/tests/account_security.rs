@@ -118,6 +118,15 @@ async fn an_authenticator_set_up_on_the_page_is_asked_for_at_the_next_sign_in() 
         browser
             .wait_for_text("Turn off the authenticator app?")
             .await?;
+        // The pressed button was redrawn away; the keyboard focus goes to the question.
+        browser
+            .wait_for("the focus on the question", || async {
+                let focused = browser
+                    .script("return document.activeElement && document.activeElement.id;")
+                    .await?;
+                Ok((focused == "totp-status").then_some(()))
+            })
+            .await?;
         browser.assert_clean_and_screenshot("turn-off").await?;
         browser.click_button("Turn it off").await?;
         browser

@@ -82,22 +82,22 @@ pub fn markup(stage: &Stage) -> String {
             .concat();
         }
         Stage::Reading => {
-            "<div id=\"totp-status\"><p class=\"muted\">Reading your account's settings…</p></div><div class=\"actions\"></div>"
+            "<div id=\"totp-status\" tabindex=\"-1\"><p class=\"muted\">Reading your account's settings…</p></div><div class=\"actions\"></div>"
         }
         Stage::Unread => {
-            "<div id=\"totp-status\"><p>Your account's settings could not be read.</p></div><div class=\"actions\"><button class=\"button button-primary\" data-action=\"retry\">Try again</button></div>"
+            "<div id=\"totp-status\" tabindex=\"-1\"><p>Your account's settings could not be read.</p></div><div class=\"actions\"><button class=\"button button-primary\" data-action=\"retry\">Try again</button></div>"
         }
         Stage::AskingOff(_) => {
-            "<div id=\"totp-status\"><p class=\"notice-title\">Turn off the authenticator app?</p><p>Signing in will then ask only for your password, so anyone who learns it can sign in as you. A user pool that requires MFA refuses this.</p></div><div class=\"actions\"><button class=\"button button-primary\" data-action=\"off\">Turn it off</button><button class=\"button\" data-action=\"keep\">Keep it</button></div>"
+            "<div id=\"totp-status\" tabindex=\"-1\"><p class=\"notice-title\">Turn off the authenticator app?</p><p>Signing in will then ask only for your password, so anyone who learns it can sign in as you. A user pool that requires MFA refuses this.</p></div><div class=\"actions\"><button class=\"button button-primary\" data-action=\"off\">Turn it off</button><button class=\"button\" data-action=\"keep\">Keep it</button></div>"
         }
         Stage::Read(mfa) if mfa.totp_preferred && mfa.totp_enabled => {
-            "<div id=\"totp-status\"><p>An authenticator app is set up and preferred: signing in asks for its code after your password.</p></div><div class=\"actions\"><button class=\"button button-primary\" data-action=\"start\">Replace it with a new one</button><button class=\"button\" data-action=\"ask-off\">Turn it off…</button></div>"
+            "<div id=\"totp-status\" tabindex=\"-1\"><p>An authenticator app is set up and preferred: signing in asks for its code after your password.</p></div><div class=\"actions\"><button class=\"button button-primary\" data-action=\"start\">Replace it with a new one</button><button class=\"button\" data-action=\"ask-off\">Turn it off…</button></div>"
         }
         Stage::Read(mfa) if mfa.totp_enabled => {
-            "<div id=\"totp-status\"><p>An authenticator app is set up: signing in asks for its code after your password.</p></div><div class=\"actions\"><button class=\"button button-primary\" data-action=\"start\">Replace it with a new one</button><button class=\"button\" data-action=\"ask-off\">Turn it off…</button></div>"
+            "<div id=\"totp-status\" tabindex=\"-1\"><p>An authenticator app is set up: signing in asks for its code after your password.</p></div><div class=\"actions\"><button class=\"button button-primary\" data-action=\"start\">Replace it with a new one</button><button class=\"button\" data-action=\"ask-off\">Turn it off…</button></div>"
         }
         Stage::Read(_) => {
-            "<div id=\"totp-status\"><p>No authenticator app is set up: signing in needs only your password.</p></div><div class=\"actions\"><button class=\"button button-primary\" data-action=\"start\">Set up an authenticator app</button></div>"
+            "<div id=\"totp-status\" tabindex=\"-1\"><p>No authenticator app is set up: signing in needs only your password.</p></div><div class=\"actions\"><button class=\"button button-primary\" data-action=\"start\">Set up an authenticator app</button></div>"
         }
     };
     status.to_owned()

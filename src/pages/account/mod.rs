@@ -17,7 +17,7 @@ use leptos::ev::{MouseEvent, SubmitEvent};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, FormData, HtmlFormElement};
+use web_sys::{Element, FormData, HtmlElement, HtmlFormElement};
 
 use crate::auth::{Auth, use_auth};
 use crate::components::{Problem, handler, use_sign_out};
@@ -165,6 +165,12 @@ impl Card {
                 && !self.busy()
             {
                 handle(Input::Press(action));
+                if let Some(section) = event
+                    .current_target()
+                    .and_then(|target| target.dyn_into::<Element>().ok())
+                {
+                    keep_focus_in(section);
+                }
             }
         };
         let submit = move |event: SubmitEvent| {
@@ -232,6 +238,26 @@ pub(super) enum Input {
     Press(String),
     /// Its form was submitted: the form, and its fields.
     Submit(HtmlFormElement, FormData),
+}
+
+/// After a press redrew the card's markup (the pressed button with it), moves the keyboard focus
+/// that went to the page's body back into the card: to what the markup marks `tabindex="-1"`
+/// (the authenticator's status, so that its question is read out), else its first button.
+fn keep_focus_in(section: Element) {
+    request_animation_frame(move || {
+        let active = document().active_element();
+        if active.is_some_and(|active| section.contains(Some(&active))) {
+            return;
+        }
+        let target = section
+            .query_selector("[tabindex='-1'], button")
+            .ok()
+            .flatten()
+            .and_then(|target| target.dyn_into::<HtmlElement>().ok());
+        if let Some(target) = target {
+            _ = target.focus();
+        }
+    });
 }
 
 /// The form a submit came from, and its fields.
