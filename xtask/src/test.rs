@@ -64,37 +64,12 @@ pub fn run(args: &[String]) -> Result<()> {
         ]))
     });
     step("clippy (wasm32, SPA)", &mut |_| {
-        cmd::run(cargo().args([
-            "clippy",
-            "--package",
-            "cognito-spa",
-            "--all-targets",
-            "--locked",
-            "--target",
-            WASM_TARGET,
-            "--",
-            "-D",
-            "warnings",
-        ]))
+        cmd::run(&mut clippy_spa(&[]))
     });
     // The build the bench prices the Account security page with, kept compiling.
     step(
         "clippy (wasm32, SPA without the Account security page)",
-        &mut |_| {
-            cmd::run(cargo().args([
-                "clippy",
-                "--package",
-                "cognito-spa",
-                "--all-targets",
-                "--locked",
-                "--no-default-features",
-                "--target",
-                WASM_TARGET,
-                "--",
-                "-D",
-                "warnings",
-            ]))
-        },
+        &mut |_| cmd::run(&mut clippy_spa(&["--no-default-features"])),
     );
     // The end-to-end tests in `cargo test --workspace` serve this build.
     step("SPA release build (trunk, wasm-opt)", &mut |_| {
@@ -183,6 +158,22 @@ pub fn run(args: &[String]) -> Result<()> {
 
 fn cargo() -> Command {
     cmd::command("cargo")
+}
+
+/// Clippy on the SPA for wasm32, warnings denied, with `features` (cargo's feature flags).
+fn clippy_spa(features: &[&str]) -> Command {
+    let mut clippy = cargo();
+    clippy
+        .args([
+            "clippy",
+            "--package",
+            "cognito-spa",
+            "--all-targets",
+            "--locked",
+        ])
+        .args(features)
+        .args(["--target", WASM_TARGET, "--", "-D", "warnings"]);
+    clippy
 }
 
 /// Runs a test command, echoing its output, and adds its `test result:` lines to the tally.
