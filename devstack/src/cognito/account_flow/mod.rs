@@ -23,8 +23,8 @@ pub(super) use sign_up::{confirm_form, confirm_submit, resend_code, sign_up_form
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use serde::de::DeserializeOwned;
@@ -49,10 +49,50 @@ const TOOK_TOO_LONG: &str = "Your sign-in took too long. Please sign in again.";
 /// A posted form: every one carries the CSRF field.
 trait Posted: DeserializeOwned {
     fn csrf(&self) -> &str;
+
+    /// The page for a form that fails its CSRF check (403): the login form, unless the form's
+    /// own flow has a better page to start again from.
+    fn forged(flow: Flow) -> Response {
+        flow.expired_form()
+    }
+}
+
+/// A handler's argument for a posted step of a flow: the flow of the authorize request in the
+/// query and its form, once the form's CSRF token matches the cookie. A bad authorize request is
+/// answered as `/oauth2/authorize` answers it, an unreadable form with a 400 page, a forged one
+/// with [`Posted::forged`]; the handler does not run.
+pub(in crate::cognito) struct Submitted<T>(Flow, T);
+
+impl<T: Posted> FromRequest<Arc<CognitoState>> for Submitted<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &Arc<CognitoState>) -> Result<Self, Response> {
+        let (parts, body) = request.into_parts();
+        let jar = CookieJar::from_headers(&parts.headers);
+        let query = parts.uri.query().map(str::to_owned);
+        let flow =
+            Flow::open(Arc::clone(state), jar, query).map_err(IntoResponse::into_response)?;
+        let form: T = read_form(&parts.headers, body).await.map_err(|error| {
+            error_page(
+                StatusCode::BAD_REQUEST,
+                "Invalid request",
+                &error.to_string(),
+            )
+        })?;
+        let sent = form.csrf();
+        let matches = flow.jar.get(CSRF_COOKIE).is_some_and(|cookie| {
+            !sent.is_empty() && bool::from(cookie.value().as_bytes().ct_eq(sent.as_bytes()))
+        });
+        if matches {
+            Ok(Self(flow, form))
+        } else {
+            Err(T::forged(flow))
+        }
+    }
 }
 
 /// One step of a flow: the checked authorize request it belongs to, and the browser's cookies.
-struct Flow {
+pub(in crate::cognito) struct Flow {
     state: Arc<CognitoState>,
     request: AuthorizeRequest,
     jar: CookieJar,
@@ -72,35 +112,6 @@ impl Flow {
             request,
             jar,
         })
-    }
-
-    /// The flow and its posted form, once the form's CSRF token matches the cookie; a form
-    /// without it gets `forged`'s page (403), and nothing is done.
-    async fn posted<T: Posted>(
-        state: Arc<CognitoState>,
-        jar: CookieJar,
-        query: Option<String>,
-        headers: &HeaderMap,
-        body: Body,
-        forged: fn(Self) -> Response,
-    ) -> Result<(Self, T), Response> {
-        let flow = Self::open(state, jar, query).map_err(IntoResponse::into_response)?;
-        let form: T = read_form(headers, body).await.map_err(|error| {
-            error_page(
-                StatusCode::BAD_REQUEST,
-                "Invalid request",
-                &error.to_string(),
-            )
-        })?;
-        let sent = form.csrf();
-        let matches = flow.jar.get(CSRF_COOKIE).is_some_and(|cookie| {
-            !sent.is_empty() && bool::from(cookie.value().as_bytes().ct_eq(sent.as_bytes()))
-        });
-        if matches {
-            Ok((flow, form))
-        } else {
-            Err(forged(flow))
-        }
     }
 
     fn accounts(&self) -> &Accounts {

@@ -4,14 +4,13 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
-use super::{Flow, Posted, typed_code};
+use super::{Flow, Posted, Submitted, typed_code};
 use crate::cognito::CognitoState;
 use crate::cognito::pages::{self, Message};
 
@@ -49,7 +48,7 @@ pub(in crate::cognito) async fn forgot_form(
 }
 
 #[derive(Deserialize)]
-struct ForgotForm {
+pub(in crate::cognito) struct ForgotForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
     #[serde(default)]
@@ -60,21 +59,16 @@ impl Posted for ForgotForm {
     fn csrf(&self) -> &str {
         &self.csrf
     }
+
+    fn forged(flow: Flow) -> Response {
+        expired_forgot(flow)
+    }
 }
 
 /// `POST /forgotPassword`: a reset code by e-mail (ForgotPassword), then the reset page.
 pub(in crate::cognito) async fn forgot_submit(
-    State(state): State<Arc<CognitoState>>,
-    jar: CookieJar,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Body,
+    Submitted(flow, form): Submitted<ForgotForm>,
 ) -> Response {
-    let (flow, form) =
-        match Flow::posted::<ForgotForm>(state, jar, query, &headers, body, expired_forgot).await {
-            Ok(posted) => posted,
-            Err(response) => return response,
-        };
     let username = form.username.trim();
     if username.is_empty() {
         return forgot_page(
@@ -114,7 +108,7 @@ pub(in crate::cognito) async fn confirm_forgot_form(
 }
 
 #[derive(Deserialize)]
-struct ResetForm {
+pub(in crate::cognito) struct ResetForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
     #[serde(default)]
@@ -131,22 +125,17 @@ impl Posted for ResetForm {
     fn csrf(&self) -> &str {
         &self.csrf
     }
+
+    fn forged(flow: Flow) -> Response {
+        expired_forgot(flow)
+    }
 }
 
 /// `POST /confirmForgotPassword`: the code and the new password (ConfirmForgotPassword), then
 /// the login form.
 pub(in crate::cognito) async fn confirm_forgot_submit(
-    State(state): State<Arc<CognitoState>>,
-    jar: CookieJar,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Body,
+    Submitted(flow, form): Submitted<ResetForm>,
 ) -> Response {
-    let (flow, form) =
-        match Flow::posted::<ResetForm>(state, jar, query, &headers, body, expired_forgot).await {
-            Ok(posted) => posted,
-            Err(response) => return response,
-        };
     let username = form.username.trim().to_owned();
     if let Some(refusal) = flow.password_refusal(&form.password, Some(&form.password_confirmation))
     {

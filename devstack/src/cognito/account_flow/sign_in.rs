@@ -4,14 +4,13 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
-use super::{Flow, Posted, typed_code};
+use super::{Flow, Posted, Submitted, typed_code};
 use crate::accounts::{AccountError, Challenge, SetupBy, TotpSecret, is_code_shape, qr_svg};
 use crate::cognito::CognitoState;
 use crate::cognito::authorize::found;
@@ -51,7 +50,7 @@ pub(in crate::cognito) async fn back_to_login(
 }
 
 #[derive(Deserialize)]
-struct LoginForm {
+pub(in crate::cognito) struct LoginForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
     #[serde(default)]
@@ -69,25 +68,8 @@ impl Posted for LoginForm {
 /// `POST /login`: the password (of the username or the verified e-mail address), then what
 /// the account needs next.
 pub(in crate::cognito) async fn login_submit(
-    State(state): State<Arc<CognitoState>>,
-    jar: CookieJar,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Body,
+    Submitted(flow, form): Submitted<LoginForm>,
 ) -> Response {
-    let (flow, form) = match Flow::posted::<LoginForm>(
-        state,
-        jar,
-        query,
-        &headers,
-        body,
-        Flow::expired_form,
-    )
-    .await
-    {
-        Ok(posted) => posted,
-        Err(response) => return response,
-    };
     let client_id = flow.client_id().to_owned();
     let (identifier, password) = (form.username.clone(), form.password);
     // One answer for an unknown user and a wrong password, after the same work.
@@ -107,7 +89,7 @@ pub(in crate::cognito) async fn login_submit(
 }
 
 #[derive(Deserialize)]
-struct NewPasswordForm {
+pub(in crate::cognito) struct NewPasswordForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
     #[serde(default)]
@@ -136,25 +118,8 @@ pub(super) fn new_password_page(
 
 /// `POST /resetPassword`: answers `NEW_PASSWORD_REQUIRED`.
 pub(in crate::cognito) async fn new_password_submit(
-    State(state): State<Arc<CognitoState>>,
-    jar: CookieJar,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Body,
+    Submitted(flow, form): Submitted<NewPasswordForm>,
 ) -> Response {
-    let (flow, form) = match Flow::posted::<NewPasswordForm>(
-        state,
-        jar,
-        query,
-        &headers,
-        body,
-        Flow::expired_form,
-    )
-    .await
-    {
-        Ok(posted) => posted,
-        Err(response) => return response,
-    };
     let Some(waiting) = flow.challenge(&form.session, Challenge::NewPasswordRequired) else {
         return flow.took_too_long();
     };
@@ -191,7 +156,7 @@ pub(in crate::cognito) async fn new_password_submit(
 }
 
 #[derive(Deserialize)]
-struct CodeForm {
+pub(in crate::cognito) struct CodeForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
     #[serde(default)]
@@ -210,19 +175,7 @@ impl Posted for CodeForm {
 
 /// `POST /mfa`: answers `SOFTWARE_TOKEN_MFA`. A wrong code keeps the session for another try,
 /// up to the core's limit.
-pub(in crate::cognito) async fn mfa_submit(
-    State(state): State<Arc<CognitoState>>,
-    jar: CookieJar,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    let (flow, form) =
-        match Flow::posted::<CodeForm>(state, jar, query, &headers, body, Flow::expired_form).await
-        {
-            Ok(posted) => posted,
-            Err(response) => return response,
-        };
+pub(in crate::cognito) async fn mfa_submit(Submitted(flow, form): Submitted<CodeForm>) -> Response {
     let Some(waiting) = flow.challenge(&form.session, Challenge::SoftwareTokenMfa) else {
         return flow.took_too_long();
     };
@@ -317,18 +270,8 @@ pub(super) fn mfa_setup_page(
 /// `POST /mfaSetup`: the new authenticator's first code (VerifySoftwareToken with the
 /// session), then answers `MFA_SETUP`.
 pub(in crate::cognito) async fn mfa_setup_submit(
-    State(state): State<Arc<CognitoState>>,
-    jar: CookieJar,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Body,
+    Submitted(flow, form): Submitted<CodeForm>,
 ) -> Response {
-    let (flow, form) =
-        match Flow::posted::<CodeForm>(state, jar, query, &headers, body, Flow::expired_form).await
-        {
-            Ok(posted) => posted,
-            Err(response) => return response,
-        };
     let Some(waiting) = flow.challenge(&form.session, Challenge::MfaSetup) else {
         return flow.took_too_long();
     };

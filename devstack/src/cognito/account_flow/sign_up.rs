@@ -4,14 +4,13 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
-use super::{Flow, Posted};
+use super::{Flow, Posted, Submitted};
 use crate::accounts::{AccountError, Challenge};
 use crate::cognito::CognitoState;
 use crate::cognito::login_page::error_page;
@@ -52,7 +51,7 @@ pub(in crate::cognito) async fn sign_up_form(
 }
 
 #[derive(Deserialize)]
-struct SignUpForm {
+pub(in crate::cognito) struct SignUpForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
     #[serde(default)]
@@ -66,6 +65,10 @@ struct SignUpForm {
 impl Posted for SignUpForm {
     fn csrf(&self) -> &str {
         &self.csrf
+    }
+
+    fn forged(flow: Flow) -> Response {
+        expired_sign_up(flow)
     }
 }
 
@@ -83,25 +86,8 @@ fn expired_sign_up(flow: Flow) -> Response {
 
 /// `POST /signup`: a new unconfirmed user and a code by e-mail, then the confirmation page.
 pub(in crate::cognito) async fn sign_up_submit(
-    State(state): State<Arc<CognitoState>>,
-    jar: CookieJar,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Body,
+    Submitted(flow, form): Submitted<SignUpForm>,
 ) -> Response {
-    let (flow, form) = match Flow::posted::<SignUpForm>(
-        state,
-        jar,
-        query,
-        &headers,
-        body,
-        expired_sign_up,
-    )
-    .await
-    {
-        Ok(posted) => posted,
-        Err(response) => return response,
-    };
     if !flow.accounts().pool().allow_self_sign_up {
         return sign_up_off();
     }
@@ -227,7 +213,7 @@ pub(in crate::cognito) async fn confirm_form(
 }
 
 #[derive(Deserialize)]
-struct ConfirmForm {
+pub(in crate::cognito) struct ConfirmForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
     session: Option<String>,
@@ -246,19 +232,8 @@ impl Posted for ConfirmForm {
 /// `POST /confirm`: the sign-up's code. With a confirmation session the user is signed in (or
 /// asked for the next step); without, the login form follows.
 pub(in crate::cognito) async fn confirm_submit(
-    State(state): State<Arc<CognitoState>>,
-    jar: CookieJar,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Body,
+    Submitted(flow, form): Submitted<ConfirmForm>,
 ) -> Response {
-    let (flow, form) =
-        match Flow::posted::<ConfirmForm>(state, jar, query, &headers, body, Flow::expired_form)
-            .await
-        {
-            Ok(posted) => posted,
-            Err(response) => return response,
-        };
     let code = super::typed_code(&form.code);
     let Some(session) = form.session.as_deref() else {
         let username = form.username.trim();
@@ -297,19 +272,8 @@ pub(in crate::cognito) async fn confirm_submit(
 
 /// `POST /resendcode`: another confirmation code (ResendConfirmationCode; 5 codes an hour).
 pub(in crate::cognito) async fn resend_code(
-    State(state): State<Arc<CognitoState>>,
-    jar: CookieJar,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Body,
+    Submitted(flow, form): Submitted<ConfirmForm>,
 ) -> Response {
-    let (flow, form) =
-        match Flow::posted::<ConfirmForm>(state, jar, query, &headers, body, Flow::expired_form)
-            .await
-        {
-            Ok(posted) => posted,
-            Err(response) => return response,
-        };
     let (username, session) = match form.session.as_deref() {
         Some(session) => match flow.challenge(session, Challenge::ConfirmSignUp) {
             Some(waiting) => (waiting.username, Some(session)),
