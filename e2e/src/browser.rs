@@ -265,6 +265,24 @@ impl Browser {
     }
 
     /// Replaces the value of the input matching `css`.
+    /// Presses Send on the API console's card for `slug` (e.g. `get-hello`) and returns what
+    /// the card shows once the answer is in.
+    pub async fn call_route(&self, slug: &str) -> Result<String> {
+        self.element(&format!("button[aria-controls='{slug}-result']"))
+            .await?
+            .click()
+            .await?;
+        let result = format!("#{slug}-result");
+        let result = result.as_str();
+        self.wait_for(&format!("the answer to {slug}"), || async move {
+            let card = self.client.find(Locator::Css(result)).await?;
+            let busy = card.attr("aria-busy").await?;
+            let text = card.text().await?;
+            Ok((busy.as_deref() == Some("false") && !text.trim().is_empty()).then_some(text))
+        })
+        .await
+    }
+
     pub async fn fill(&self, css: &str, value: &str) -> Result<()> {
         let input = self.element(css).await?;
         input.clear().await?;

@@ -73,16 +73,24 @@ impl ChromeDriver {
 
 impl Drop for ChromeDriver {
     fn drop(&mut self) {
-        // Negative pid: the whole group (chromedriver, the chromium wrapper and its children).
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &group])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // The group holds chromedriver, the chromium wrapper and its children.
+        kill_process_group(&mut self.child);
     }
+}
+
+/// Kills `child` and every process in its process group (it was started with
+/// `process_group(0)`), then reaps it. Errors are ignored: this runs on drop, when the processes
+/// may have ended already.
+pub(crate) fn kill_process_group(child: &mut Child) {
+    // Negative pid: the whole group.
+    let group = format!("-{}", child.id());
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &group])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// `ChromeDriver was started successfully on port 35091.` -> 35091

@@ -136,15 +136,8 @@ impl Ministack {
 
 impl Drop for Ministack {
     fn drop(&mut self) {
-        // Negative pid: the whole group (the launcher and the Lambda bootstraps).
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &group])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // The group holds the launcher and the Lambda bootstraps.
+        crate::driver::kill_process_group(&mut self.child);
     }
 }
 

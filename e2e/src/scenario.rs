@@ -5,7 +5,6 @@
 use crate::trunk::{FIRST_BUILD_DEADLINE, TrunkServe};
 use crate::{Browser, User, start_devstack};
 use anyhow::{Context, Result};
-use fantoccini::Locator;
 use serde_json::json;
 use url::Url;
 
@@ -232,25 +231,9 @@ impl Scenario {
             .await
     }
 
-    /// Presses Send on the API console's card for `slug` (e.g. `get-hello`) and returns what
-    /// the card shows once the answer is in.
+    /// [`Browser::call_route`] in this scenario's browser.
     pub async fn call_route(&self, slug: &str) -> Result<String> {
-        let browser = &self.browser;
-        browser
-            .element(&format!("button[aria-controls='{slug}-result']"))
-            .await?
-            .click()
-            .await?;
-        let result = format!("#{slug}-result");
-        let result = result.as_str();
-        browser
-            .wait_for(&format!("the answer to {slug}"), || async move {
-                let card = browser.client().find(Locator::Css(result)).await?;
-                let busy = card.attr("aria-busy").await?;
-                let text = card.text().await?;
-                Ok((busy.as_deref() == Some("false") && !text.trim().is_empty()).then_some(text))
-            })
-            .await
+        self.browser.call_route(slug).await
     }
 
     /// One of the tokens the current tab keeps in sessionStorage (`id_token`, `access_token`,

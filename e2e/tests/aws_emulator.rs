@@ -20,7 +20,6 @@ use anyhow::{Context, Result, bail, ensure};
 use e2e::aws::{EmulatedAws, REGION, StackView, dist_keys};
 use e2e::ministack::Ministack;
 use e2e::{Browser, assert_contains};
-use fantoccini::Locator;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::hash::{BuildHasher, RandomState};
@@ -405,12 +404,12 @@ async fn browser_scenario(browser: &Browser, stack: &StackView, password: &str) 
 
     browser.follow_link("/api").await?;
     browser.wait_for_text("API console").await?;
-    let hello = call_route(browser, "get-hello").await?;
+    let hello = browser.call_route("get-hello").await?;
     assert_contains(
         &hello,
         &["GET /hello answered 200.", &format!("Hello, {USERNAME}!")],
     );
-    let echo = call_route(browser, "get-echo").await?;
+    let echo = browser.call_route("get-echo").await?;
     assert_contains(
         &echo,
         &[
@@ -422,7 +421,7 @@ async fn browser_scenario(browser: &Browser, stack: &StackView, password: &str) 
     browser
         .fill("#post-echo-body", r#"{"sent_by": "aws-emulator"}"#)
         .await?;
-    let posted = call_route(browser, "post-echo").await?;
+    let posted = browser.call_route("post-echo").await?;
     assert_contains(
         &posted,
         &["POST /echo answered 200.", "\"sent_by\": \"aws-emulator\""],
@@ -473,25 +472,6 @@ async fn check_routes_and_missing_files(browser: &Browser) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// Presses Send on the API console's card for `slug` and returns the answer it shows.
-async fn call_route(browser: &Browser, slug: &str) -> Result<String> {
-    browser
-        .element(&format!("button[aria-controls='{slug}-result']"))
-        .await?
-        .click()
-        .await?;
-    let result = format!("#{slug}-result");
-    let result = result.as_str();
-    browser
-        .wait_for(&format!("the answer to {slug}"), || async move {
-            let card = browser.client().find(Locator::Css(result)).await?;
-            let busy = card.attr("aria-busy").await?;
-            let text = card.text().await?;
-            Ok((busy.as_deref() == Some("false") && !text.trim().is_empty()).then_some(text))
-        })
-        .await
 }
 
 /// Check 5: A re-run keeps the stack and its settings, changes no resource of an unchanged build,
