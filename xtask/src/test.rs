@@ -88,7 +88,13 @@ pub fn run(args: &[String]) -> Result<()> {
         &mut |tally| {
             let chromedriver = cmd::output_of(Command::new("which").arg("chromedriver"))
                 .context("chromedriver is not on PATH (run `cargo xtask setup`)")?;
-            run_counting(
+            // The runner's Chromium makes a profile directory (tens of MB) in TMPDIR per test
+            // file and leaves it behind: keep them where this step removes them.
+            let temp_dir = cmd::target_dir()?.join("wasm-bindgen-test-tmp");
+            let _ = std::fs::remove_dir_all(&temp_dir);
+            std::fs::create_dir_all(&temp_dir)
+                .with_context(|| format!("creating {}", temp_dir.display()))?;
+            let result = run_counting(
                 cargo()
                     .args([
                         "test",
@@ -104,9 +110,12 @@ pub fn run(args: &[String]) -> Result<()> {
                     .env(
                         "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
                         "wasm-bindgen-test-runner",
-                    ),
+                    )
+                    .env("TMPDIR", &temp_dir),
                 tally,
-            )
+            );
+            let _ = std::fs::remove_dir_all(&temp_dir);
+            result
         },
     );
     step("cfn-lint infra/template.yaml", &mut |_| {
